@@ -1,0 +1,47 @@
+/* pixpipe engine: processing one file, the path every front end shares.
+ *
+ * pp_process_file decodes IN, runs the pipeline strip by strip and encodes to
+ * an atomic temporary file beside OUT, renamed into place only on success.
+ * The CLI, the batch runner, the folder watcher, MPI ranks and (later) broker
+ * workers and the HTTP server all call it; none keeps its own copy.
+ */
+#ifndef PIXPIPE_ENGINE_H
+#define PIXPIPE_ENGINE_H
+
+#include "pixpipe/codec.h"
+
+typedef struct pp_process_opts {
+    pp_decode_opts dec;
+    pp_encode_opts enc;
+    pp_codec_id format;      /* output format; UNKNOWN: from OUT's extension, else IN's */
+    bool make_dirs;          /* create OUT's missing parent folders */
+    bool sync;               /* fsync the output before renaming (default true) */
+    const pp_cancel *cancel; /* optional: stop between strips, leave nothing behind */
+} pp_process_opts;
+
+void pp_process_opts_default(pp_process_opts *o);
+
+typedef struct pp_process_stats {
+    uint64_t decode_ns; /* time inside the decoder */
+    uint64_t filter_ns; /* time inside the filters */
+    uint64_t encode_ns; /* time inside the encoder and the output file */
+    uint64_t total_ns;
+    size_t in_bytes;
+    size_t out_bytes;
+    pp_format in_fmt;
+    pp_format out_fmt;
+    pp_codec_id in_codec;
+    pp_codec_id out_codec;
+} pp_process_stats;
+
+/* Processes one file. Returns 0 or a PP_E* code; err's message starts with
+ * the path it concerns (IN for input problems, OUT for output problems).
+ * Refuses to write over IN. stats may be NULL. Thread-safe for distinct
+ * files. */
+int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
+                    pp_process_stats *stats, pp_err *err);
+
+/* The output format for OUT under these options, given the input's format. */
+pp_codec_id pp_output_codec(const char *out, pp_codec_id requested, pp_codec_id input);
+
+#endif

@@ -1,0 +1,52 @@
+/* pixpipe file helpers: safe input opening and atomic output files.
+ *
+ * Inputs are opened with O_NOFOLLOW and must be regular files.
+ * Outputs are written to a hidden temporary name in the destination folder
+ * (".NAME.pp-XXXXXX.tmp"), flushed, synced, then renamed over NAME, so a
+ * reader never sees a partial file and a failed run leaves nothing behind.
+ */
+#ifndef PIXPIPE_FILE_H
+#define PIXPIPE_FILE_H
+
+#include <stdio.h>
+
+#include "pixpipe/base.h"
+
+/* Opens path for reading. Fails with PP_ENOENT when missing, PP_EINVAL when
+ * it is a symbolic link, a folder or another non-regular file, PP_EIO on
+ * other errors. *size receives the file size. Close with fclose. */
+FILE *pp_file_open_input(const char *path, size_t *size, pp_err *err);
+
+/* Reads a whole regular file into a malloc'd buffer (NUL-terminated for
+ * convenience; *len excludes the NUL). Refuses files over max_bytes. */
+char *pp_file_read_all(const char *path, size_t max_bytes, size_t *len, pp_err *err);
+
+/* Creates dir and its missing parents (mode 0755). */
+int pp_mkdirs(const char *dir, pp_err *err);
+
+/* True when both paths exist and name the same file (device and inode). */
+bool pp_same_file(const char *a, const char *b);
+
+typedef struct pp_outfile {
+    char *path; /* final name */
+    char *tmp;  /* temporary name while open */
+    FILE *fp;   /* write here */
+    bool sync;  /* fsync the file before renaming (default true) */
+} pp_outfile;
+
+/* Creates the temporary file for path. With make_dirs, missing parent folders
+ * are created. Fails with PP_ECREATE. On success write to o->fp, then call
+ * pp_outfile_commit or pp_outfile_abort exactly once. */
+int pp_outfile_open(pp_outfile *o, const char *path, bool make_dirs, pp_err *err);
+
+/* Flushes, syncs, closes and renames the temporary file to its final name.
+ * On failure the temporary file is removed. Frees the names either way. */
+int pp_outfile_commit(pp_outfile *o, pp_err *err);
+
+/* Closes and removes the temporary file. Safe on a zeroed pp_outfile. */
+void pp_outfile_abort(pp_outfile *o);
+
+/* True when a file name is one pixpipe uses for temporary output. */
+bool pp_is_temp_name(const char *name);
+
+#endif

@@ -1,0 +1,79 @@
+/* Shared pieces of the pixpipe command line: codec options understood by every
+ * command that reads or writes images, error printing, signal handling. */
+#ifndef PIXPIPE_CLI_H
+#define PIXPIPE_CLI_H
+
+#include <getopt.h>
+
+#include "pixpipe/engine.h"
+
+/* Exit codes (sysexits). */
+enum {
+    CLI_OK = 0,
+    CLI_USAGE = 64,
+    CLI_DATAERR = 65,
+    CLI_NOINPUT = 66,
+    CLI_CANTCREAT = 73,
+    CLI_IOERR = 74,
+};
+
+/* Long-only option codes for the shared codec options. */
+enum {
+    OPT_QUALITY = 'q',
+    OPT_FORMAT = 1000,
+    OPT_SUBSAMPLING,
+    OPT_PROGRESSIVE,
+    OPT_PNG_LEVEL,
+    OPT_LOSSLESS,
+    OPT_TIFF_COMPRESSION,
+    OPT_STRIP,
+    OPT_NO_AUTOROTATE,
+    OPT_MAX_PIXELS,
+    OPT_MAX_BYTES,
+    OPT_MAX_SCANS,
+    OPT_JSON,
+    OPT_CMD_BASE = 1100, /* commands number their own options from here */
+};
+
+#define CLI_DECODE_LONGOPTS                                                                   \
+    {"no-autorotate", no_argument, NULL, OPT_NO_AUTOROTATE},                                  \
+        {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},                              \
+        {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},                                \
+        {"max-scans", required_argument, NULL, OPT_MAX_SCANS}
+
+#define CLI_ENCODE_LONGOPTS                                                                   \
+    {"quality", required_argument, NULL, OPT_QUALITY},                                        \
+        {"format", required_argument, NULL, OPT_FORMAT},                                      \
+        {"subsampling", required_argument, NULL, OPT_SUBSAMPLING},                            \
+        {"progressive", no_argument, NULL, OPT_PROGRESSIVE},                                  \
+        {"png-level", required_argument, NULL, OPT_PNG_LEVEL},                                \
+        {"lossless", no_argument, NULL, OPT_LOSSLESS},                                        \
+        {"tiff-compression", required_argument, NULL, OPT_TIFF_COMPRESSION},                  \
+        {"strip", no_argument, NULL, OPT_STRIP}
+
+extern const char cli_decode_help[];
+extern const char cli_encode_help[];
+
+/* Handles one shared codec option. Returns 1 when handled, 0 when the option
+ * is not a codec option, or a negative code (message in err) on a bad value. */
+int cli_codec_option(pp_process_opts *o, int opt, const char *arg, pp_err *err);
+
+/* Parses an unsigned integer in [min, max]; names the option in err. */
+int cli_parse_uint(const char *name, const char *arg, unsigned long long min,
+                   unsigned long long max, unsigned long long *out, pp_err *err);
+
+/* Prints "pixpipe: MSG" for an error whose message names its file, and
+ * returns the matching exit code. */
+int cli_fail(const pp_err *err);
+
+/* Prints "pixpipe CMD: MSG" and a hint to --help; returns 64. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Set by SIGINT/SIGTERM once cli_install_signals has run. */
+extern pp_cancel cli_cancel;
+void cli_install_signals(void);
+
+int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+#endif
