@@ -1,6 +1,7 @@
 /* pixpipe engine: processing one file, the path every front end shares.
  *
- * pp_process_file decodes IN, runs the pipeline strip by strip and encodes to
+ * pp_process_file decodes IN, runs the pipeline strip by strip (decoder rows
+ * feed the first stage, the last stage feeds encoder rows) and encodes to
  * an atomic temporary file beside OUT, renamed into place only on success.
  * The CLI, the batch runner, the folder watcher, MPI ranks and (later) broker
  * workers and the HTTP server all call it; none keeps its own copy.
@@ -9,8 +10,11 @@
 #define PIXPIPE_ENGINE_H
 
 #include "pixpipe/codec.h"
+#include "pixpipe/pipeline.h"
 
 typedef struct pp_process_opts {
+    const pp_pipeline *pipeline; /* NULL: decode and encode only */
+    size_t strip_rows;           /* 0: the executor picks */
     pp_decode_opts dec;
     pp_encode_opts enc;
     pp_codec_id format;      /* output format; UNKNOWN: from OUT's extension, else IN's */

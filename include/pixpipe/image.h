@@ -91,6 +91,12 @@ pp_rows pp_image_rows(const pp_image *im, size_t y0, size_t count);
 /* True when both images have the same format and identical pixels. */
 bool pp_image_equal(const pp_image *a, const pp_image *b);
 
+/* BT.601 luma as OpenCV's cvtColor(RGB2GRAY) computes it for 8-bit samples. */
+static inline uint8_t pp_luma(unsigned r, unsigned g, unsigned b)
+{
+    return (uint8_t)((r * 9798u + g * 19235u + b * 3735u + 16384u) >> 15);
+}
+
 /* Copies a row from src_channels layout to dst_channels layout:
  * gray -> RGB replicates, RGB -> gray uses BT.601 like OpenCV's cvtColor,
  * alpha is dropped or set to 255 as needed. */

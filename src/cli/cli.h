@@ -73,7 +73,13 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 extern pp_cancel cli_cancel;
 void cli_install_signals(void);
 
+/* Parses -p TEXT or the contents of FILE (text or JSON). On failure prints
+ * the error and sets *status to the exit code. */
+pp_pipeline *cli_load_pipeline(const char *text, const char *file, int *status);
+
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_ops(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ typedef struct command {
 static const command commands[] = {
     {"info", cmd_info, "print format, size and metadata facts of images"},
     {"convert", cmd_convert, "decode an image and encode it in another format"},
+    {"apply", cmd_apply, "run a filter pipeline on one image"},
+    {"ops", cmd_ops, "list the filters and their parameters"},
 };
 
 static void usage(FILE *to)

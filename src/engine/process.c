@@ -1,14 +1,13 @@
-/* One file through decode -> encode, streamed strip by strip into an atomic
- * output file. Timing is split by stage so the journal and reports can say
- * where the time went. */
+/* One file through decode -> pipeline -> encode into an atomic output file.
+ * The decoder is the executor's row source and the encoder its row sink, so
+ * rows stream from one to the other through every stage. Timing is split by
+ * stage so the journal and reports can say where the time went. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pixpipe/engine.h"
 #include "pixpipe/file.h"
-
-#define STRIP_ROWS 16
 
 void pp_process_opts_default(pp_process_opts *o)
 {
@@ -27,35 +26,60 @@ pp_codec_id pp_output_codec(const char *out, pp_codec_id requested, pp_codec_id 
     return from_ext != PP_CODEC_UNKNOWN ? from_ext : input;
 }
 
-static int stream_rows(pp_decoder *d, pp_encoder *e, const pp_process_opts *o,
-                       pp_process_stats *st, const char *in, const char *out, pp_err *err)
+typedef struct dec_src {
+    pp_decoder *d;
+    const char *path;
+} dec_src;
+
+/* Rows arrive in order; rows the pipeline never needs (crop) are skipped. */
+static int dec_read(void *ctx, size_t y0, size_t n, uint8_t *const *rows, pp_err *err)
+{
+    dec_src *s = ctx;
+    size_t at = pp_decoder_row(s->d);
+    int rc = y0 > at ? pp_decoder_skip(s->d, y0 - at, err) : 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = pp_decoder_read(s->d, rows[i], 0, 1, err);
+    if (rc < 0 && rc != PP_ECANCELED)
+        pp_err_prefix(err, "%s", s->path);
+    return rc;
+}
+
+typedef struct enc_sink {
+    pp_encoder *e;
+    const char *path;
+} enc_sink;
+
+static int enc_write(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err)
+{
+    (void)y0;
+    enc_sink *s = ctx;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = pp_encoder_write(s->e, rows[i], 0, 1, err);
+    if (rc < 0)
+        pp_err_prefix(err, "%s", s->path);
+    return rc;
+}
+
+static int run_plan(pp_decoder *d, pp_encoder *e, const pp_plan *plan, const pp_process_opts *o,
+                    const char *in, const char *out, pp_process_stats *st, pp_err *err)
 {
     const pp_image_info *info = pp_decoder_info(d);
-    size_t row = info->width * (size_t)info->channels, stride = row;
-    uint8_t *buf = pp_malloc_array(stride, STRIP_ROWS, err);
-    if (!buf)
-        return PP_ENOMEM;
-    int rc = 0;
-    for (size_t y = 0; y < info->height && rc == 0; y += STRIP_ROWS) {
-        size_t n = info->height - y < STRIP_ROWS ? info->height - y : STRIP_ROWS;
-        if (pp_canceled(o->cancel)) {
-            rc = pp_err_set(err, PP_ECANCELED, "%s: canceled", out);
-            break;
-        }
-        uint64_t t0 = pp_clock_ns();
-        rc = pp_decoder_read(d, buf, stride, n, err);
-        uint64_t t1 = pp_clock_ns();
-        st->decode_ns += t1 - t0;
-        if (rc < 0) {
-            pp_err_prefix(err, "%s", in);
-            break;
-        }
-        rc = pp_encoder_write(e, buf, stride, n, err);
-        st->encode_ns += pp_clock_ns() - t1;
-        if (rc < 0)
-            pp_err_prefix(err, "%s", out);
-    }
-    free(buf);
+    dec_src ds = {d, in};
+    enc_sink es = {e, out};
+    pp_row_source src = {{info->width, info->height, info->channels}, true, dec_read, &ds};
+    pp_row_sink sink = {enc_write, &es};
+    pp_exec_opts eo;
+    pp_exec_opts_default(&eo);
+    eo.strip_rows = o->strip_rows;
+    eo.cancel = o->cancel;
+    pp_exec_stats xs;
+    int rc = pp_plan_run(plan, &src, &sink, &eo, &xs, err);
+    st->decode_ns += xs.source_ns;
+    st->encode_ns += xs.sink_ns;
+    st->filter_ns += xs.total_ns - xs.source_ns - xs.sink_ns;
+    if (rc == PP_ECANCELED)
+        pp_err_set(err, PP_ECANCELED, "%s: canceled", out);
     return rc;
 }
 
@@ -68,6 +92,7 @@ int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
     uint64_t start = pp_clock_ns();
     pp_outfile of = {0};
     pp_encoder *e = NULL;
+    pp_plan *plan = NULL;
     int rc;
     if (pp_same_file(in, out))
         return pp_err_set(err, PP_EINVAL, "%s: output would overwrite the input", out);
@@ -78,26 +103,37 @@ int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
     }
     st->decode_ns = pp_clock_ns() - start;
     const pp_image_info *info = pp_decoder_info(d);
-    pp_format fmt = {info->width, info->height, info->channels};
-    st->in_fmt = st->out_fmt = fmt;
+    st->in_fmt = (pp_format){info->width, info->height, info->channels};
     st->in_codec = info->codec;
     st->out_codec = pp_output_codec(out, o->format, info->codec);
+    if (!(plan = pp_plan_new(o->pipeline, &st->in_fmt, err))) {
+        rc = err ? err->code : PP_EINVAL;
+        pp_err_prefix(err, "%s", in);
+        goto done;
+    }
+    st->out_fmt = pp_plan_output(plan);
     if ((rc = pp_outfile_open(&of, out, o->make_dirs, err)) < 0) {
         pp_err_prefix(err, "%s", out);
         goto done;
     }
     of.sync = o->sync;
+    /* A profile describes the input's colour model: an RGB profile on a gray
+     * result (grayscale, canny...) would be wrong, so it is dropped then. */
     size_t icc_len;
     const uint8_t *icc = pp_decoder_icc(d, &icc_len);
+    if (pp_color_channels(st->out_fmt.channels) != pp_color_channels(st->in_fmt.channels)) {
+        icc = NULL;
+        icc_len = 0;
+    }
     uint64_t t0 = pp_clock_ns();
-    e = pp_encoder_open(of.fp, st->out_codec, &fmt, &o->enc, icc, icc_len, err);
+    e = pp_encoder_open(of.fp, st->out_codec, &st->out_fmt, &o->enc, icc, icc_len, err);
     st->encode_ns += pp_clock_ns() - t0;
     if (!e) {
         rc = err ? err->code : PP_EIO;
         pp_err_prefix(err, "%s", out);
         goto done;
     }
-    if ((rc = stream_rows(d, e, o, st, in, out, err)) < 0)
+    if ((rc = run_plan(d, e, plan, o, in, out, st, err)) < 0)
         goto done;
     t0 = pp_clock_ns();
     if ((rc = pp_encoder_finish(e, err)) == 0)
@@ -108,6 +144,7 @@ int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
 done:
     pp_encoder_free(e);
     pp_outfile_abort(&of);
+    pp_plan_free(plan);
     pp_decoder_free(d);
     struct stat sb;
     if (rc == 0 && stat(in, &sb) == 0)

@@ -90,12 +90,6 @@ bool pp_image_equal(const pp_image *a, const pp_image *b)
     return true;
 }
 
-/* BT.601 luma with OpenCV's fixed-point weights (cvtColor RGB2GRAY, 14-bit). */
-static inline uint8_t luma(unsigned r, unsigned g, unsigned b)
-{
-    return (uint8_t)((r * 4899u + g * 9617u + b * 1868u + 8192u) >> 14);
-}
-
 void pp_convert_row(const uint8_t *src, int sc, uint8_t *dst, int dc, size_t width)
 {
     if (sc == dc) {
@@ -114,7 +108,7 @@ void pp_convert_row(const uint8_t *src, int sc, uint8_t *dst, int dc, size_t wid
                 d[0] = d[1] = d[2] = s[0];
         } else {
             if (dc <= 2)
-                d[0] = luma(s[0], s[1], s[2]);
+                d[0] = pp_luma(s[0], s[1], s[2]);
             else {
                 d[0] = s[0];
                 d[1] = s[1];
