@@ -127,6 +127,11 @@ void pp__pad_row(const uint8_t *row, size_t width, int c, int r, pp_border b, ui
     extern const size_t pp__filters_##name##_count
 PP__FAMILY(point);
 PP__FAMILY(histogram);
+PP__FAMILY(convolve);
+PP__FAMILY(rank);
+PP__FAMILY(morph);
+PP__FAMILY(edge);
+PP__FAMILY(geometry);
 
 /* Shared building blocks other families reuse. */
 /* A grayscale stage (BT.601, OpenCV's integer weights) when the current

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "filter_impl.h"
+#include "point_kern.h"
 
 /* ------------------------------------------------------------------ */
 /* Lookup-table stage                                                  */
@@ -27,6 +28,7 @@
 
 typedef struct lut {
     uint8_t t[256];
+    void (*rows)(const uint8_t *t, const uint8_t *src, uint8_t *dst, size_t n);
 } lut;
 
 static void lut_run(const pp__stage *s, const void *const *in, size_t y0, size_t n,
@@ -34,14 +36,10 @@ static void lut_run(const pp__stage *s, const void *const *in, size_t y0, size_t
 {
     (void)y0;
     (void)scratch;
-    const uint8_t *t = ((const lut *)s->priv)->t;
+    const lut *l = s->priv;
     size_t w = s->out.width * (size_t)s->out.channels;
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = in[i];
-        uint8_t *dst = out[i];
-        for (size_t x = 0; x < w; x++)
-            dst[x] = t[src[x]];
-    }
+    for (size_t i = 0; i < n; i++)
+        l->rows(l->t, in[i], out[i], w);
 }
 
 static bool lut_fuse(pp__stage *a, const pp__stage *b)
@@ -66,6 +64,7 @@ static int push_lut(pp__planner *pl, const uint8_t table[256], pp_err *err)
     if (!l)
         return PP_ENOMEM;
     memcpy(l->t, table, 256);
+    l->rows = PP_KPICK(pp__lut_rows);
     pp__stage s = {0};
     s.ops = &lut_ops;
     s.out = *pp__planner_format(pl);
@@ -78,37 +77,34 @@ static int push_lut(pp__planner *pl, const uint8_t table[256], pp_err *err)
 /* Grayscale                                                           */
 /* ------------------------------------------------------------------ */
 
+typedef struct gray_priv {
+    void (*row)(const uint8_t *src, uint8_t *dst, size_t w, int c);
+} gray_priv;
+
 static void gray_run(const pp__stage *s, const void *const *in, size_t y0, size_t n,
                      uint8_t *const *out, void *scratch)
 {
     (void)y0;
     (void)scratch;
-    size_t w = s->out.width;
-    int c = s->in.channels;
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = in[i];
-        uint8_t *dst = out[i];
-        if (c == 3) {
-            for (size_t x = 0; x < w; x++, src += 3)
-                dst[x] = pp_luma(src[0], src[1], src[2]);
-        } else { /* RGBA -> gray+alpha */
-            for (size_t x = 0; x < w; x++, src += 4, dst += 2) {
-                dst[0] = pp_luma(src[0], src[1], src[2]);
-                dst[1] = src[3];
-            }
-        }
-    }
+    const gray_priv *g = s->priv;
+    for (size_t i = 0; i < n; i++)
+        g->row(in[i], out[i], s->out.width, s->in.channels);
 }
 
-static const pp__stage_ops gray_ops = {.name = "rgb-to-gray", .run = gray_run};
+static const pp__stage_ops gray_ops = {.name = "rgb-to-gray", .run = gray_run, .free_priv = free};
 
 int pp__push_to_gray(pp__planner *pl, pp_err *err)
 {
     const pp_format *f = pp__planner_format(pl);
     if (f->channels <= 2)
         return 0;
+    gray_priv *g = pp_malloc(sizeof *g, err);
+    if (!g)
+        return PP_ENOMEM;
+    g->row = PP_KPICK(pp__rgb_to_gray_row);
     pp__stage s = {0};
     s.ops = &gray_ops;
+    s.priv = g;
     s.out = *f;
     s.out.channels = f->channels == 4 ? 2 : 1;
     return pp__planner_push(pl, &s, err);

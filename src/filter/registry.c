@@ -12,7 +12,12 @@ typedef struct family {
 
 static const family families[] = {
     {pp__filters_point, &pp__filters_point_count},
+    {pp__filters_convolve, &pp__filters_convolve_count},
+    {pp__filters_rank, &pp__filters_rank_count},
+    {pp__filters_morph, &pp__filters_morph_count},
+    {pp__filters_edge, &pp__filters_edge_count},
     {pp__filters_histogram, &pp__filters_histogram_count},
+    {pp__filters_geometry, &pp__filters_geometry_count},
 };
 
 #define NFAMILIES (sizeof families / sizeof families[0])

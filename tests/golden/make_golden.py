@@ -5,6 +5,7 @@ Needs Debian's python3-opencv (run with /usr/bin/python3). Run once after
 adding cases; the outputs are committed:
 
     tests/golden/make_golden.py            # writes inputs/, ref/, *.manifest
+    tests/golden/make_golden.py FAMILY...  # only those families' references
 
 Each family's cases live in cases/<family>.py as a list CASES of dicts:
     name      unique within the family
@@ -96,12 +97,16 @@ def load_families():
     return fams
 
 
-def write_goldens():
+def write_goldens(only):
     inputs = make_inputs()
     os.makedirs(os.path.join(HERE, "inputs"), exist_ok=True)
     for name, img in inputs.items():
-        save(os.path.join(HERE, "inputs", name + ".png"), img)
+        path = os.path.join(HERE, "inputs", name + ".png")
+        if not os.path.exists(path):
+            save(path, img)
     for fam, cases in load_families().items():
+        if only and fam not in only:
+            continue
         rdir = os.path.join(HERE, "ref", fam)
         os.makedirs(rdir, exist_ok=True)
         for old in os.listdir(rdir):
@@ -149,4 +154,4 @@ if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "--samples":
         write_samples(sys.argv[2], sys.argv[3:])
     else:
-        write_goldens()
+        write_goldens(sys.argv[1:])

@@ -2,8 +2,10 @@
  * (tests/golden/make_golden.py). One cmocka test per family manifest.
  *
  * For each case the pipeline runs at strip heights 1, 7, 64 and the whole
- * image; the outputs must be bit-identical to each other (strip invariance)
- * and within the case's tolerance of OpenCV:
+ * image, and once more with the portable kernels (PIXPIPE_SIMD=generic)
+ * instead of the AVX2 ones; the outputs must be bit-identical to each other
+ * (strip invariance, SIMD invariance) and within the case's tolerance of
+ * OpenCV:
  *   max N     every sample differs by at most N
  *   agree P   at least P percent of pixels are identical
  *
@@ -106,12 +108,17 @@ static bool within(const gcase *c, const pp_image *out, const pp_image *ref)
 static bool check_case(const char *dir, const gcase *c)
 {
     pp_image *in = load(dir, c->input), *ref = load(dir, c->ref);
-    static const size_t strips[] = {1, 7, 64, 0, 100000};
+    static const size_t strips[] = {1, 7, 64, 0, 100000, 0};
+    const size_t nruns = sizeof strips / sizeof strips[0];
     pp_image *first = NULL;
     bool ok = true;
-    for (size_t i = 0; i < sizeof strips / sizeof strips[0]; i++) {
+    for (size_t i = 0; i < nruns; i++) {
         pp_err err;
+        if (i == nruns - 1)
+            setenv("PIXPIPE_SIMD", "generic", 1);
         pp_image *out = pp_apply_image(c->pipeline, in, strips[i], &err);
+        if (i == nruns - 1)
+            unsetenv("PIXPIPE_SIMD");
         if (!out) {
             printf("  %s %s: pipeline \"%s\" failed: %s\n", c->name, c->input, c->pipeline,
                    err.msg);
@@ -123,8 +130,8 @@ static bool check_case(const char *dir, const gcase *c)
             ok = within(c, out, ref);
         } else {
             if (!pp_image_equal(first, out)) {
-                printf("  %s %s: strip height %zu changes the output\n", c->name, c->input,
-                       strips[i]);
+                printf("  %s %s: %s changes the output\n", c->name, c->input,
+                       i == nruns - 1 ? "the generic kernels" : "the strip height");
                 ok = false;
             }
             pp_image_free(out);

@@ -1,0 +1,5 @@
+/* Filter family "edge": being written (see src/filter/filter_impl.h). */
+#include "filter_impl.h"
+
+const pp_filter_def pp__filters_edge[1] = {{0}};
+const size_t pp__filters_edge_count = 0;

@@ -1,0 +1,2 @@
+/* Hot loops of the "rank" family, compiled once per SIMD target (simd.h). */
+#include "simd.h"
