@@ -40,7 +40,7 @@ typedef struct pp_param_def {
     unsigned flags;             /* PP_PARAM_ODD */
 } pp_param_def;
 
-#define PP_PARAM_ODD 1u /* INT: must be odd (kernel sizes) */
+#define PP_PARAM_ODD 1u /* INT: must be odd (kernel sizes); 0 is allowed when in range (auto) */
 
 typedef struct pp_param_value {
     double num;    /* INT, FLOAT, BOOL (0/1), ENUM (index) */

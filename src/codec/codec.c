@@ -178,11 +178,17 @@ int pp__check_pixels(const char *codec, uint64_t w, uint64_t h, const pp_limits 
         return pp_err_set(err, PP_ECORRUPT, "%s: header declares an empty image (%llux%llu)", codec,
                           (unsigned long long)w, (unsigned long long)h);
     uint64_t px;
-    if (__builtin_mul_overflow(w, h, &px) || px > l->max_pixels)
+    if (__builtin_mul_overflow(w, h, &px))
+        return pp_err_set(err, PP_ELIMIT,
+                          "%s: image is %llux%llu, a pixel count past 2^64, over the max-pixels "
+                          "limit %llu",
+                          codec, (unsigned long long)w, (unsigned long long)h,
+                          (unsigned long long)l->max_pixels);
+    if (px > l->max_pixels)
         return pp_err_set(err, PP_ELIMIT,
                           "%s: image is %llux%llu = %llu pixels, over the max-pixels limit %llu",
                           codec, (unsigned long long)w, (unsigned long long)h,
-                          (unsigned long long)(w * h), (unsigned long long)l->max_pixels);
+                          (unsigned long long)px, (unsigned long long)l->max_pixels);
     return 0;
 }
 

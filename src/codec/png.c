@@ -6,8 +6,13 @@
  * bits with rounding. Non-interlaced files stream row by row; Adam7 files are
  * decoded whole (a pass cannot yield finished rows) behind the same interface.
  *
- * Limits: libspng's chunk size and chunk cache limits come from pp_limits;
- * the pixel limit is checked against IHDR before any image buffer exists.
+ * Limits: the pixel limit is checked against IHDR before any image buffer
+ * exists. png_chunk_max bounds every chunk before the image data: its length
+ * in the file is checked here by walking the chunk headers (libspng itself
+ * only bounds the inflated size of compressed chunks, and stores a long tEXt
+ * under the cache limit), and the inflated size of iCCP/zTXt/iTXt is bounded
+ * by libspng's chunk limit. png_cache_max bounds all stored chunks together.
+ * Both failures name the limit.
  */
 #include <spng.h>
 #include <stdlib.h>
@@ -35,6 +40,55 @@ static int spng_fail(pp_err *err, int e, const char *what)
     return pp_err_set(err, spng_code(e), "PNG: %s (%s)", spng_strerror(e), what);
 }
 
+/* libspng's SPNG_ECHUNK_LIMITS does not say which limit: name both. */
+static int limits_fail(pp_err *err, const pp_limits *l, size_t chunk_max, const char *what)
+{
+    return pp_err_set(err, PP_ELIMIT,
+                      "PNG: metadata chunks (%s) are over the png-chunk-max limit %zu "
+                      "(one chunk, inflated) or the png-cache-max limit %zu (all chunks)",
+                      what, chunk_max, l->png_cache_max);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Walks the chunk headers before the first IDAT and refuses any chunk longer
+ * than png_chunk_max. Only seeks: nothing is allocated. Structural problems
+ * (truncation, bad lengths) are left for libspng to report. Leaves fp at 0. */
+static int check_chunk_lengths(FILE *fp, size_t size, size_t chunk_max, const char *limit,
+                               pp_err *err)
+{
+    int rc = 0;
+    uint64_t pos = 8; /* after the signature */
+    uint8_t h[8];
+    while (pos + 12 <= size) {
+        if (fseeko(fp, (off_t)pos, SEEK_SET) != 0 || fread(h, 1, 8, fp) != 8)
+            break;
+        uint32_t len = be32(h);
+        if (memcmp(h + 4, "IDAT", 4) == 0 || memcmp(h + 4, "IEND", 4) == 0)
+            break;
+        if (len > chunk_max) {
+            char name[5];
+            for (int k = 0; k < 4; k++)
+                name[k] = (h[4 + k] >= 'A' && h[4 + k] <= 'Z') ||
+                                  (h[4 + k] >= 'a' && h[4 + k] <= 'z')
+                              ? (char)h[4 + k]
+                              : '?';
+            name[4] = '\0';
+            rc = pp_err_set(err, PP_ELIMIT,
+                            "PNG: %s chunk is %u bytes, over the %s limit %zu", name, len, limit,
+                            chunk_max);
+            break;
+        }
+        pos += 12 + (uint64_t)len;
+    }
+    if (fseeko(fp, 0, SEEK_SET) != 0 && rc == 0)
+        rc = pp_err_set(err, PP_EIO, "PNG: cannot seek");
+    return rc;
+}
+
 typedef struct pdec {
     spng_ctx *ctx;
     int fmt;        /* SPNG_FMT_* to decode into */
@@ -49,6 +103,8 @@ typedef struct pdec {
     uint8_t *row;   /* one decoded row when it differs from the output */
     uint8_t *whole; /* interlaced: the whole decoded image */
     size_t next;    /* next row of `whole` */
+    pp_limits limits;
+    size_t chunk_max; /* png_chunk_max as given to libspng */
 } pdec;
 
 static void pdec_destroy(void *st)
@@ -80,6 +136,20 @@ static void narrow_row(const pdec *p, const uint8_t *src, uint8_t *dst)
             dst[x * p->channels + k] = pp__u16_to_u8(s[x * p->src_chan + k]);
 }
 
+/* The CRC of the last IDAT chunk is only checked when the chunk header after
+ * it is read, so the decoder reads on through IEND once the image data is
+ * done: a damaged end of the pixel data, or a file cut after it, is an error
+ * rather than a silent success. */
+static int read_end(pdec *p, pp_err *err)
+{
+    int e = spng_decode_chunks(p->ctx);
+    if (e == SPNG_ECHUNK_LIMITS)
+        return limits_fail(err, &p->limits, p->chunk_max, "after IDAT");
+    if (e != 0)
+        return spng_fail(err, e, "after the image data");
+    return 0;
+}
+
 static int pdec_start(pdec *p, pp_err *err)
 {
     if (p->started)
@@ -95,7 +165,7 @@ static int pdec_start(pdec *p, pp_err *err)
             return PP_ENOMEM;
         if ((e = spng_decode_image(p->ctx, p->whole, len, p->fmt, p->flags)) != 0)
             return spng_fail(err, e, "interlaced image data");
-        return 0;
+        return read_end(p, err);
     }
     if ((e = spng_decode_image(p->ctx, NULL, 0, p->fmt, p->flags | SPNG_DECODE_PROGRESSIVE)) != 0)
         return spng_fail(err, e, "image data");
@@ -120,6 +190,8 @@ static int pdec_read(void *st, uint8_t *dst, size_t stride, size_t n, pp_err *er
             return spng_fail(err, e, "image data");
         if (p->row)
             narrow_row(p, p->row, out);
+        if (e == SPNG_EOI && (rc = read_end(p, err)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -193,16 +265,33 @@ static int read_metadata(pdec *p, pp__dec *out, pp_err *err)
 
 int pp__png_dec_open(FILE *fp, size_t size, const pp_decode_opts *o, pp__dec *out, pp_err *err)
 {
-    (void)size;
     pdec *p = pp_calloc(1, sizeof *p, err);
     if (!p)
         return PP_ENOMEM;
     int rc = PP_ENOMEM, e;
+    /* libspng refuses a chunk limit above the cache limit (or 2^31-1) and
+     * would then keep its own unbounded defaults: clamp instead. */
+    size_t chunk_max = o->limits.png_chunk_max;
+    if (chunk_max > o->limits.png_cache_max)
+        chunk_max = o->limits.png_cache_max;
+    if (chunk_max > 0x7fffffff)
+        chunk_max = 0x7fffffff;
     p->ctx = spng_ctx_new(0);
     if (!p->ctx)
         goto fail;
-    spng_set_chunk_limits(p->ctx, o->limits.png_chunk_max, o->limits.png_cache_max);
+    if (spng_set_chunk_limits(p->ctx, chunk_max, o->limits.png_cache_max) != 0) {
+        rc = pp_err_set(err, PP_EINVAL, "PNG: invalid chunk limits %zu/%zu", chunk_max,
+                        o->limits.png_cache_max);
+        goto fail;
+    }
     spng_set_crc_action(p->ctx, SPNG_CRC_ERROR, SPNG_CRC_DISCARD);
+    const char *limit =
+        chunk_max < o->limits.png_chunk_max ? "png-cache-max" : "png-chunk-max";
+    if ((rc = check_chunk_lengths(fp, size, chunk_max, limit, err)) < 0)
+        goto fail;
+    p->limits = o->limits;
+    p->chunk_max = chunk_max;
+    rc = PP_ENOMEM;
     if ((e = spng_set_png_file(p->ctx, fp)) != 0) {
         rc = spng_fail(err, e, "open");
         goto fail;
@@ -216,6 +305,10 @@ int pp__png_dec_open(FILE *fp, size_t size, const pp_decode_opts *o, pp__dec *ou
         goto fail;
     struct spng_trns trns;
     e = spng_get_trns(p->ctx, &trns);
+    if (e == SPNG_ECHUNK_LIMITS) {
+        rc = limits_fail(err, &o->limits, chunk_max, "before IDAT");
+        goto fail;
+    }
     if (e != 0 && e != SPNG_ECHUNKAVAIL) {
         rc = spng_fail(err, e, "chunks before IDAT");
         goto fail;
@@ -262,8 +355,8 @@ fail:
 
 typedef struct penc {
     spng_ctx *ctx;
+    FILE *fp;
     size_t row_len;
-    bool finished;
 } penc;
 
 static void penc_destroy(void *st)
@@ -288,9 +381,11 @@ static int penc_write(void *st, const uint8_t *src, size_t stride, size_t n, pp_
 
 static int penc_finish(void *st, pp_err *err)
 {
-    (void)st;
-    (void)err;
-    /* SPNG_ENCODE_FINALIZE wrote IEND with the last row. */
+    penc *p = st;
+    /* SPNG_ENCODE_FINALIZE wrote IEND with the last row; the caller is
+     * promised a flushed stream. */
+    if (fflush(p->fp) != 0 || ferror(p->fp))
+        return pp_err_set(err, PP_EIO, "PNG: write failed");
     return 0;
 }
 
@@ -313,6 +408,7 @@ int pp__png_enc_open(FILE *fp, const pp_format *fmt, const pp_encode_opts *o, co
     if (!p)
         return PP_ENOMEM;
     int rc = PP_ENOMEM, e;
+    p->fp = fp;
     p->row_len = fmt->width * (size_t)fmt->channels;
     p->ctx = spng_ctx_new(SPNG_CTX_ENCODER);
     if (!p->ctx)

@@ -16,18 +16,32 @@
 
 #include "codec_impl.h"
 
-/* ---- FILE* client procedures ---- */
+/* ---- FILE* client procedures ----
+ * The handle remembers the furthest byte written: libtiff seeks back to patch
+ * the header after writing the directory, and the encoder returns the stream
+ * positioned at the end of the file (a memory stream reports its size from
+ * the position). */
+typedef struct tio {
+    FILE *fp;
+    off_t end; /* furthest offset written */
+} tio;
+
 static tmsize_t io_read(thandle_t h, void *buf, tmsize_t n)
 {
-    return (tmsize_t)fread(buf, 1, (size_t)n, (FILE *)h);
+    return (tmsize_t)fread(buf, 1, (size_t)n, ((tio *)h)->fp);
 }
 static tmsize_t io_write(thandle_t h, void *buf, tmsize_t n)
 {
-    return (tmsize_t)fwrite(buf, 1, (size_t)n, (FILE *)h);
+    tio *io = h;
+    size_t done = fwrite(buf, 1, (size_t)n, io->fp);
+    off_t pos = ftello(io->fp);
+    if (pos > io->end)
+        io->end = pos;
+    return (tmsize_t)done;
 }
 static toff_t io_seek(thandle_t h, toff_t off, int whence)
 {
-    FILE *fp = h;
+    FILE *fp = ((tio *)h)->fp;
     if (fseeko(fp, (off_t)off, whence) != 0)
         return (toff_t)-1;
     return (toff_t)ftello(fp);
@@ -39,7 +53,7 @@ static int io_close(thandle_t h)
 }
 static toff_t io_size(thandle_t h)
 {
-    FILE *fp = h;
+    FILE *fp = ((tio *)h)->fp;
     off_t cur = ftello(fp);
     fseeko(fp, 0, SEEK_END);
     off_t end = ftello(fp);
@@ -88,7 +102,7 @@ static int on_tiff_warning(TIFF *tif, void *user, const char *module, const char
     return 1;
 }
 
-static TIFF *open_tiff(FILE *fp, const char *mode, tiff_msg *msg)
+static TIFF *open_tiff(tio *io, const char *mode, tiff_msg *msg)
 {
     TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
     if (!opts)
@@ -96,7 +110,7 @@ static TIFF *open_tiff(FILE *fp, const char *mode, tiff_msg *msg)
     TIFFOpenOptionsSetErrorHandlerExtR(opts, on_tiff_error, msg);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, on_tiff_warning, msg);
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)1 << 30);
-    TIFF *t = TIFFClientOpenExt("tiff", mode, (thandle_t)fp, io_read, io_write, io_seek, io_close,
+    TIFF *t = TIFFClientOpenExt("tiff", mode, (thandle_t)io, io_read, io_write, io_seek, io_close,
                                 io_size, io_map, io_unmap, opts);
     TIFFOpenOptionsFree(opts);
     return t;
@@ -115,6 +129,7 @@ static int tiff_fail(pp_err *err, int code, const tiff_msg *m, const char *what)
 
 typedef struct tdec {
     TIFF *tif;
+    tio io;
     tiff_msg msg;
     size_t width, height;
     int spp;          /* samples per pixel in the file */
@@ -265,13 +280,19 @@ static int read_fallback(tdec *t, int orientation, bool alpha, pp_err *err)
         free(raster);
         return PP_ENOMEM;
     }
+    /* libtiff's RGBA reader premultiplies unassociated alpha and passes
+     * associated alpha through, so its colour is premultiplied either way:
+     * deliver straight alpha like the streaming path does. */
     for (size_t i = 0; i < n; i++) {
         uint8_t *d = t->whole + i * (size_t)t->channels;
         d[0] = (uint8_t)TIFFGetR(raster[i]);
         d[1] = (uint8_t)TIFFGetG(raster[i]);
         d[2] = (uint8_t)TIFFGetB(raster[i]);
-        if (alpha)
+        if (alpha) {
             d[3] = (uint8_t)TIFFGetA(raster[i]);
+            for (int k = 0; k < 3; k++)
+                d[k] = unpremultiply(d[k], d[3]);
+        }
     }
     free(raster);
     return 0;
@@ -283,7 +304,8 @@ static bool setup_fast(tdec *t, uint16_t photometric, uint16_t compression, pp_i
     uint16_t planar = PLANARCONFIG_CONTIG, fmt = SAMPLEFORMAT_UINT;
     TIFFGetFieldDefaulted(t->tif, TIFFTAG_PLANARCONFIG, &planar);
     TIFFGetFieldDefaulted(t->tif, TIFFTAG_SAMPLEFORMAT, &fmt);
-    if (planar != PLANARCONFIG_CONTIG || fmt != SAMPLEFORMAT_UINT ||
+    /* One sample per pixel is laid out the same whatever PlanarConfiguration says. */
+    if ((planar != PLANARCONFIG_CONTIG && t->spp > 1) || fmt != SAMPLEFORMAT_UINT ||
         (t->bits != 8 && t->bits != 16))
         return false;
     switch (photometric) {
@@ -374,7 +396,8 @@ int pp__tiff_dec_open(FILE *fp, size_t size, const pp_decode_opts *o, pp__dec *o
     if (!t)
         return PP_ENOMEM;
     int rc;
-    t->tif = open_tiff(fp, "rm", &t->msg);
+    t->io.fp = fp;
+    t->tif = open_tiff(&t->io, "rm", &t->msg);
     if (!t->tif) {
         rc = tiff_fail(err, PP_ECORRUPT, &t->msg, "cannot read header");
         goto fail;
@@ -435,7 +458,7 @@ fail:
 typedef struct tenc {
     TIFF *tif;
     tiff_msg msg;
-    FILE *fp;
+    tio io;
     uint32_t row;
     size_t row_len;
     uint8_t *scratch; /* TIFFWriteScanline may modify its input */
@@ -467,7 +490,9 @@ static int tenc_finish(void *st, pp_err *err)
 {
     tenc *t = st;
     int ok = TIFFWriteDirectory(t->tif) && TIFFFlush(t->tif);
-    if (!ok || fflush(t->fp) != 0 || ferror(t->fp))
+    if (ok)
+        ok = fseeko(t->io.fp, t->io.end, SEEK_SET) == 0;
+    if (!ok || fflush(t->io.fp) != 0 || ferror(t->io.fp))
         return tiff_fail(err, PP_EIO, &t->msg, "cannot finish file");
     return 0;
 }
@@ -529,12 +554,13 @@ int pp__tiff_enc_open(FILE *fp, const pp_format *fmt, const pp_encode_opts *o, c
     if (!t)
         return PP_ENOMEM;
     int rc = PP_ENOMEM;
-    t->fp = fp;
+    t->io.fp = fp;
+    t->io.end = ftello(fp);
     t->row_len = fmt->width * (size_t)fmt->channels;
     t->scratch = pp_malloc(t->row_len, err);
     if (!t->scratch)
         goto fail;
-    t->tif = open_tiff(fp, "w", &t->msg);
+    t->tif = open_tiff(&t->io, "w", &t->msg);
     if (!t->tif) {
         rc = tiff_fail(err, PP_ECREATE, &t->msg, "cannot start file");
         goto fail;

@@ -41,7 +41,7 @@ int pp__param_set_number(const pp_filter_def *f, const pp_param_def *pd, pp_para
         if (v < pd->min || v > pd->max)
             return pp_err_set(err, PP_EPARSE, "%s: %s=%s%s is out of range %s..%s", f->name,
                               pd->name, shown, w->text, lo, hi);
-        if ((pd->flags & PP_PARAM_ODD) && (long long)v % 2 == 0)
+        if ((pd->flags & PP_PARAM_ODD) && v != 0 && (long long)v % 2 == 0)
             return pp_err_set(err, PP_EPARSE, "%s: %s=%s%s must be odd", f->name, pd->name,
                               shown, w->text);
         break;
