@@ -15,6 +15,8 @@
 typedef struct pp_process_opts {
     const pp_pipeline *pipeline; /* NULL: decode and encode only */
     size_t strip_rows;           /* 0: the executor picks */
+    struct pp_pool *pool;        /* optional: strip-level parallelism for this file */
+    int threads;                 /* threads on this file (with pool); <= 1: serial */
     pp_decode_opts dec;
     pp_encode_opts enc;
     pp_codec_id format;      /* output format; UNKNOWN: from OUT's extension, else IN's */

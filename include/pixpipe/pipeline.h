@@ -65,23 +65,33 @@ size_t pp_plan_peak_bytes(const pp_plan *plan, size_t strip_rows);
 
 /* Where rows come from. read delivers rows [y0, y0+n) into rows[0..n).
  * sequential: y0 never goes backwards (a decoder); the executor then never
- * asks for a row twice. */
+ * asks for a row twice and rows it skips are never asked for.
+ * row (optional): random access to rows that stay valid for the whole run
+ * (an image in memory); the executor then reads them in place, no copy. */
 typedef struct pp_row_source {
     pp_format fmt;
     bool sequential;
     int (*read)(void *ctx, size_t y0, size_t n, uint8_t *const *rows, pp_err *err);
     void *ctx;
+    const uint8_t *(*row)(void *ctx, size_t y);
 } pp_row_source;
 
-/* Where rows go: called with consecutive rows in order, top to bottom. */
+/* Where rows go: write is called with consecutive rows in order, top to
+ * bottom. row (optional): the destination of row y, so the last stage can
+ * write there directly; write is still called, with those rows. */
 typedef struct pp_row_sink {
     int (*write)(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err);
     void *ctx;
+    uint8_t *(*row)(void *ctx, size_t y);
 } pp_row_sink;
+
+struct pp_pool;
 
 typedef struct pp_exec_opts {
     size_t strip_rows;       /* rows per strip; 0 picks one from the width */
     const pp_cancel *cancel; /* optional */
+    struct pp_pool *pool;    /* optional: strip-level parallelism */
+    int threads;             /* threads working on this image (with pool); <= 1: serial */
 } pp_exec_opts;
 
 typedef struct pp_exec_stats {

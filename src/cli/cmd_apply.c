@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "pixpipe/file.h"
+#include "pixpipe/pool.h"
 
 static const char apply_help[] =
     "Usage: pixpipe apply -p PIPELINE [OPTIONS] IN OUT\n"
@@ -18,10 +19,26 @@ static const char apply_help[] =
     "      --pipeline-file F    read the pipeline (text or JSON) from file F\n"
     "      --explain            print the plan: stages, halos, barriers, memory\n"
     "      --strip-rows N       rows per strip (default: picked from the width)\n"
+    "  -j, --threads N          threads (default: PIXPIPE_THREADS, SLURM_CPUS_PER_TASK,\n"
+    "                           OMP_NUM_THREADS, else the online cores)\n"
     "  -h, --help               this help\n"
     "\n";
 
 enum { OPT_PIPELINE_FILE = OPT_CMD_BASE, OPT_EXPLAIN, OPT_STRIP_ROWS };
+
+/* Runs one file on `threads` threads: the caller plus threads-1 workers. */
+static int apply_file(const char *in, const char *out, pp_process_opts *o, int threads)
+{
+    pp_err err;
+    pp_pool *pool = NULL;
+    if (threads > 1 && !(pool = pp_pool_new(threads - 1, &err)))
+        return cli_fail(&err);
+    o->pool = pool;
+    o->threads = threads;
+    int status = pp_process_file(in, out, o, NULL, &err) < 0 ? cli_fail(&err) : CLI_OK;
+    pp_pool_free(pool);
+    return status;
+}
 
 /* Reads -p text or --pipeline-file and parses it; prints errors itself. */
 pp_pipeline *cli_load_pipeline(const char *text, const char *file, int *status)
@@ -80,6 +97,7 @@ int cmd_apply(int argc, char **argv)
         {"pipeline-file", required_argument, NULL, OPT_PIPELINE_FILE},
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"strip-rows", required_argument, NULL, OPT_STRIP_ROWS},
+        {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -87,10 +105,11 @@ int cmd_apply(int argc, char **argv)
     pp_process_opts_default(&o);
     const char *text = NULL, *file = NULL;
     bool want_explain = false;
+    int threads = 0;
     pp_err err;
     int opt;
     unsigned long long v;
-    while ((opt = getopt_long(argc, argv, "hq:p:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hq:p:j:", longopts, NULL)) != -1) {
         int r = cli_codec_option(&o, opt, optarg, &err);
         if (r < 0)
             return cli_usage("apply", "%s", err.msg);
@@ -104,6 +123,11 @@ int cmd_apply(int argc, char **argv)
             if (cli_parse_uint("--strip-rows", optarg, 1, 1u << 30, &v, &err) < 0)
                 return cli_usage("apply", "%s", err.msg);
             o.strip_rows = (size_t)v;
+            break;
+        case 'j':
+            if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
+                return cli_usage("apply", "%s", err.msg);
+            threads = (int)v;
             break;
         case 'h':
             printf("%s%s\n%s", apply_help, cli_encode_help, cli_decode_help);
@@ -138,8 +162,7 @@ int cmd_apply(int argc, char **argv)
     cli_install_signals();
     o.cancel = &cli_cancel;
     o.pipeline = pipe;
-    if (pp_process_file(in, out, &o, NULL, &err) < 0)
-        status = cli_fail(&err);
+    status = apply_file(in, out, &o, threads ? threads : pp_threads_from_env());
     pp_pipeline_free(pipe);
     return status;
 }

@@ -72,14 +72,13 @@ static int check_chunk_lengths(FILE *fp, size_t size, size_t chunk_max, const ch
         if (len > chunk_max) {
             char name[5];
             for (int k = 0; k < 4; k++)
-                name[k] = (h[4 + k] >= 'A' && h[4 + k] <= 'Z') ||
-                                  (h[4 + k] >= 'a' && h[4 + k] <= 'z')
-                              ? (char)h[4 + k]
-                              : '?';
+                name[k] =
+                    (h[4 + k] >= 'A' && h[4 + k] <= 'Z') || (h[4 + k] >= 'a' && h[4 + k] <= 'z')
+                        ? (char)h[4 + k]
+                        : '?';
             name[4] = '\0';
-            rc = pp_err_set(err, PP_ELIMIT,
-                            "PNG: %s chunk is %u bytes, over the %s limit %zu", name, len, limit,
-                            chunk_max);
+            rc = pp_err_set(err, PP_ELIMIT, "PNG: %s chunk is %u bytes, over the %s limit %zu",
+                            name, len, limit, chunk_max);
             break;
         }
         pos += 12 + (uint64_t)len;
@@ -285,8 +284,7 @@ int pp__png_dec_open(FILE *fp, size_t size, const pp_decode_opts *o, pp__dec *ou
         goto fail;
     }
     spng_set_crc_action(p->ctx, SPNG_CRC_ERROR, SPNG_CRC_DISCARD);
-    const char *limit =
-        chunk_max < o->limits.png_chunk_max ? "png-cache-max" : "png-chunk-max";
+    const char *limit = chunk_max < o->limits.png_chunk_max ? "png-cache-max" : "png-chunk-max";
     if ((rc = check_chunk_lengths(fp, size, chunk_max, limit, err)) < 0)
         goto fail;
     p->limits = o->limits;

@@ -3,9 +3,11 @@
  * Fast path (streams): contiguous 8- or 16-bit unsigned samples, gray, RGB,
  * JPEG-compressed YCbCr (libtiff converts to RGB) or 8-bit palette, in strips
  * or tiles. The decoder keeps one band in memory: one strip, or one row of
- * tiles, so memory grows with the width. Any other layout (separate planes,
- * 1-bit, CMYK, subsampled YCbCr without JPEG...) falls back to libtiff's RGBA
- * reader, which decodes the whole image.
+ * tiles, so memory grows with the width. Any other layout (separate planes
+ * with more than one sample, 1-bit, CMYK, subsampled YCbCr without JPEG...)
+ * falls back to libtiff's RGBA reader, which decodes the whole image; its
+ * premultiplied colour is turned back into straight alpha, as the fast path
+ * delivers it.
  *
  * libtiff's error handlers are per handle (TIFFOpenOptions, libtiff 4.5), so
  * messages land in this decoder's pp_err and nothing global is touched.

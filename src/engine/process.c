@@ -73,6 +73,8 @@ static int run_plan(pp_decoder *d, pp_encoder *e, const pp_plan *plan, const pp_
     pp_exec_opts_default(&eo);
     eo.strip_rows = o->strip_rows;
     eo.cancel = o->cancel;
+    eo.pool = o->pool;
+    eo.threads = o->threads;
     pp_exec_stats xs;
     int rc = pp_plan_run(plan, &src, &sink, &eo, &xs, err);
     st->decode_ns += xs.source_ns;

@@ -2,10 +2,11 @@
  * (tests/golden/make_golden.py). One cmocka test per family manifest.
  *
  * For each case the pipeline runs at strip heights 1, 7, 64 and the whole
- * image, and once more with the portable kernels (PIXPIPE_SIMD=generic)
- * instead of the AVX2 ones; the outputs must be bit-identical to each other
- * (strip invariance, SIMD invariance) and within the case's tolerance of
- * OpenCV:
+ * image; once more with the portable kernels (PIXPIPE_SIMD=generic) instead
+ * of the AVX2 ones; and on 2, 3 and 8 threads (block-parallel, small strips
+ * so even tiny images are cut into many blocks). The outputs must be
+ * bit-identical to each other (strip, SIMD and thread invariance) and within
+ * the case's tolerance of OpenCV:
  *   max N     every sample differs by at most N
  *   agree P   at least P percent of pixels are identical
  *
@@ -20,6 +21,7 @@
 
 #include "pixpipe/codec.h"
 #include "pixpipe/pipeline.h"
+#include "pixpipe/pool.h"
 #include "testutil.h"
 
 #ifndef PP_SOURCE_ROOT
@@ -104,38 +106,71 @@ static bool within(const gcase *c, const pp_image *out, const pp_image *ref)
     return ok;
 }
 
-/* Runs one case; returns true when it holds. */
+static pp_pool *pool; /* 8 workers, shared by every case */
+
+typedef struct run_cfg {
+    size_t strip;
+    int threads;
+    bool generic;
+    const char *what;
+} run_cfg;
+
+static const run_cfg runs[] = {
+    {1, 1, false, "strip height 1"},     {7, 1, false, "strip height 7"},
+    {64, 1, false, "strip height 64"},   {0, 1, false, "the default strip"},
+    {100000, 1, false, "one strip"},     {0, 1, true, "the generic kernels"},
+    {1, 2, false, "2 threads"},          {7, 3, false, "3 threads"},
+    {1, 8, false, "8 threads"},          {3, 8, true, "8 threads, generic kernels"},
+};
+
+static pp_image *run_one(const char *text, const pp_image *in, const run_cfg *r, pp_err *err)
+{
+    if (r->generic)
+        setenv("PIXPIPE_SIMD", "generic", 1);
+    pp_pipeline *pipe = pp_pipeline_parse_any(text, err);
+    pp_format f = pp_image_format(in);
+    pp_plan *plan = pipe ? pp_plan_new(pipe, &f, err) : NULL;
+    pp_image *out = NULL;
+    if (plan) {
+        pp_exec_opts o;
+        pp_exec_opts_default(&o);
+        o.strip_rows = r->strip;
+        o.threads = r->threads;
+        o.pool = r->threads > 1 ? pool : NULL;
+        out = pp_plan_run_image(plan, in, &o, err);
+    }
+    pp_plan_free(plan);
+    pp_pipeline_free(pipe);
+    if (r->generic)
+        unsetenv("PIXPIPE_SIMD");
+    return out;
+}
+
+/* Runs one case in every configuration; returns true when it holds. */
 static bool check_case(const char *dir, const gcase *c)
 {
     pp_image *in = load(dir, c->input), *ref = load(dir, c->ref);
-    static const size_t strips[] = {1, 7, 64, 0, 100000, 0};
-    const size_t nruns = sizeof strips / sizeof strips[0];
     pp_image *first = NULL;
     bool ok = true;
-    for (size_t i = 0; i < nruns; i++) {
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         pp_err err;
-        if (i == nruns - 1)
-            setenv("PIXPIPE_SIMD", "generic", 1);
-        pp_image *out = pp_apply_image(c->pipeline, in, strips[i], &err);
-        if (i == nruns - 1)
-            unsetenv("PIXPIPE_SIMD");
+        pp_image *out = run_one(c->pipeline, in, &runs[i], &err);
         if (!out) {
-            printf("  %s %s: pipeline \"%s\" failed: %s\n", c->name, c->input, c->pipeline,
-                   err.msg);
+            printf("  %s %s: pipeline \"%s\" failed (%s): %s\n", c->name, c->input,
+                   c->pipeline, runs[i].what, err.msg);
             ok = false;
             break;
         }
         if (!first) {
             first = out;
             ok = within(c, out, ref);
-        } else {
-            if (!pp_image_equal(first, out)) {
-                printf("  %s %s: %s changes the output\n", c->name, c->input,
-                       i == nruns - 1 ? "the generic kernels" : "the strip height");
-                ok = false;
-            }
-            pp_image_free(out);
+            continue;
         }
+        if (!pp_image_equal(first, out)) {
+            printf("  %s %s: %s changes the output\n", c->name, c->input, runs[i].what);
+            ok = false;
+        }
+        pp_image_free(out);
     }
     pp_image_free(first);
     pp_image_free(in);
@@ -198,5 +233,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "no manifests found\n");
         return 1;
     }
-    return _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
+    pool = pp_pool_new(8, NULL);
+    if (!pool)
+        return 1;
+    int rc = _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
+    pp_pool_free(pool);
+    return rc;
 }
