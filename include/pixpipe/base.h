@@ -34,6 +34,7 @@ enum {
     PP_ENOTBUILT = -12,   /* feature not compiled into this build */
     PP_EPARSE = -13,      /* pipeline or option text could not be parsed */
     PP_EINTERNAL = -14,   /* a bug: an invariant did not hold */
+    PP_ENOTFILE = -15,    /* input is a folder, link, FIFO...: not a regular file */
 };
 
 #define PP_ERR_MSG_MAX 400

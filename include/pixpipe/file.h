@@ -12,9 +12,9 @@
 
 #include "pixpipe/base.h"
 
-/* Opens path for reading. Fails with PP_ENOENT when missing, PP_EINVAL when
- * it is a symbolic link, a folder or another non-regular file, PP_EIO on
- * other errors. *size receives the file size. Close with fclose. */
+/* Opens path for reading. Fails with PP_ENOENT when missing, PP_ENOTFILE
+ * when it is a symbolic link, a folder or another non-regular file, PP_EIO
+ * on other errors. *size receives the file size. Close with fclose. */
 FILE *pp_file_open_input(const char *path, size_t *size, pp_err *err);
 
 /* Reads a whole regular file into a malloc'd buffer (NUL-terminated for

@@ -22,6 +22,7 @@ const char *pp_strerror(int code)
     case PP_ENOTBUILT: return "not built into this pixpipe";
     case PP_EPARSE: return "parse error";
     case PP_EINTERNAL: return "internal error";
+    case PP_ENOTFILE: return "not a regular file";
     default: return "unknown error";
     }
 }
@@ -37,7 +38,8 @@ int pp_exit_code(int code)
     case PP_ELIMIT:
     case PP_EUNSUPPORTED:
     case PP_EOVERFLOW: return 65;
-    case PP_ENOENT: return 66;
+    case PP_ENOENT:
+    case PP_ENOTFILE: return 66;
     case PP_ENOTBUILT: return 69;
     case PP_ENOMEM: return 71;
     case PP_ECREATE: return 73;
@@ -57,6 +59,7 @@ bool pp_err_is_permanent(int code)
     case PP_EOVERFLOW:
     case PP_EINVAL:
     case PP_EPARSE:
+    case PP_ENOTFILE:
     case PP_ENOTBUILT: return true;
     default: return false;
     }

@@ -14,7 +14,7 @@ static int open_errno_code(int e)
     switch (e) {
     case ENOENT:
     case ENOTDIR: return PP_ENOENT;
-    case ELOOP: return PP_EINVAL;
+    case ELOOP: return PP_ENOTFILE;
     default: return PP_EIO;
     }
 }
@@ -25,7 +25,7 @@ FILE *pp_file_open_input(const char *path, size_t *size, pp_err *err)
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP)
-            pp_err_set(err, PP_EINVAL, "is a symbolic link; inputs must be regular files");
+            pp_err_set(err, PP_ENOTFILE, "is a symbolic link; inputs must be regular files");
         else
             pp_err_set(err, open_errno_code(e), "cannot open: %s", strerror(e));
         return NULL;
@@ -37,7 +37,7 @@ FILE *pp_file_open_input(const char *path, size_t *size, pp_err *err)
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        pp_err_set(err, PP_EINVAL, "%s; inputs must be regular files",
+        pp_err_set(err, PP_ENOTFILE, "%s; inputs must be regular files",
                    S_ISDIR(st.st_mode) ? "is a folder" : "is not a regular file");
         close(fd);
         return NULL;

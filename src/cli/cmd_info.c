@@ -37,12 +37,14 @@ static void print_line(const char *path, const pp_image_info *i)
 #if PP_HAVE_JSON
 static json_t *info_json(const char *path, const pp_image_info *i)
 {
-    return json_pack("{s:s, s:s, s:I, s:I, s:i, s:s, s:i, s:s, s:b, s:b, s:i, s:b, s:b, s:I}",
+    return json_pack("{s:s, s:s, s:I, s:I, s:i, s:s, s:i, s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:b, "
+                     "s:b, s:I}",
                      "file", path, "format", pp_codec_name(i->codec), "width",
                      (json_int_t)i->width, "height", (json_int_t)i->height, "channels",
                      i->channels, "layout", pp_channels_name(i->channels), "bit_depth",
                      i->bit_depth, "color", i->color, "progressive", i->progressive,
-                     "interlaced", i->interlaced, "orientation", i->orientation, "oriented",
+                     "interlaced", i->interlaced, "lossless", i->lossless, "tiled", i->tiled,
+                     "streams", i->streams, "orientation", i->orientation, "oriented",
                      i->oriented, "icc", i->icc_len > 0, "icc_bytes", (json_int_t)i->icc_len);
 }
 #endif

@@ -171,8 +171,13 @@ static int load_strip_band(tdec *t, size_t y, pp_err *err)
     size_t y0 = (size_t)strip * t->band_h;
     size_t rows = t->height - y0 < t->band_h ? t->height - y0 : t->band_h;
     tmsize_t want = (tmsize_t)(rows * t->band_row_len);
-    if (TIFFReadEncodedStrip(t->tif, strip, t->band, want) < want)
-        return tiff_fail(err, PP_ECORRUPT, &t->msg, "cannot read strip");
+    tmsize_t got = TIFFReadEncodedStrip(t->tif, strip, t->band, want);
+    if (got < want) {
+        char what[160];
+        snprintf(what, sizeof what, "cannot read strip %u (rows %zu-%zu): got %lld of %lld bytes",
+                 strip, y0, y0 + rows - 1, (long long)(got < 0 ? 0 : got), (long long)want);
+        return tiff_fail(err, PP_ECORRUPT, &t->msg, what);
+    }
     t->band_y0 = y0;
     t->band_rows = rows;
     return 0;

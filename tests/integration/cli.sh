@@ -180,11 +180,11 @@ check "info missing input: one line" one_line_error "$tmp/no-such.jpg"
 
 mkdir "$tmp/adir"
 run convert "$tmp/adir" "$d/o.png"
-expect_rc 64 "folder as input"
+expect_rc 66 "folder as input"
 check "folder as input: named" stderr_has "folder"
 ln -s "$ex/rocket.jpg" "$tmp/link.jpg"
 run convert "$tmp/link.jpg" "$d/o.png"
-expect_rc 64 "symbolic link as input"
+expect_rc 66 "symbolic link as input"
 check "symbolic link as input: named" stderr_has "symbolic link"
 check "odd inputs: nothing written" is_empty "$d"
 
@@ -193,10 +193,10 @@ check "odd inputs: nothing written" is_empty "$d"
 mkfifo "$tmp/fifo"
 timeout 60 "$PIXPIPE" info "$tmp/fifo" </dev/null >/dev/null 2>"$tmp/stderr"
 rc=$?
-expect_rc 64 "FIFO as input"
+expect_rc 66 "FIFO as input"
 check "FIFO as input: not a regular file" stderr_has "not a regular file"
 run info /dev/null
-expect_rc 64 "/dev/null as input"
+expect_rc 66 "/dev/null as input"
 check "/dev/null as input: one line" one_line_error /dev/null
 
 # ---------------------------------------------------------------- bad-input corpus

@@ -47,9 +47,10 @@ static void test_exit_codes(void **state)
     assert_int_equal(pp_exit_code(PP_ECORRUPT), 65);
     assert_int_equal(pp_exit_code(PP_ELIMIT), 65);
     assert_int_equal(pp_exit_code(PP_ENOENT), 66);
+    assert_int_equal(pp_exit_code(PP_ENOTFILE), 66);
     assert_int_equal(pp_exit_code(PP_ECREATE), 73);
     assert_int_equal(pp_exit_code(PP_EIO), 74);
-    for (int c = 0; c >= PP_EINTERNAL; c--)
+    for (int c = 0; c >= PP_ENOTFILE; c--)
         assert_true(strlen(pp_strerror(c)) > 0);
     assert_true(pp_err_is_permanent(PP_ECORRUPT));
     assert_false(pp_err_is_permanent(PP_EIO));
@@ -132,9 +133,9 @@ static void test_open_input_rules(void **state)
     assert_int_equal(size, 3);
     fclose(f);
     assert_null(pp_file_open_input(link, &size, &e));
-    tu_assert_err(&e, PP_EINVAL, "symbolic link");
+    tu_assert_err(&e, PP_ENOTFILE, "symbolic link");
     assert_null(pp_file_open_input(dir, &size, &e));
-    tu_assert_err(&e, PP_EINVAL, "folder");
+    tu_assert_err(&e, PP_ENOTFILE, "folder");
     char *missing = tu_path(dir, "missing");
     assert_null(pp_file_open_input(missing, &size, &e));
     assert_int_equal(e.code, PP_ENOENT);

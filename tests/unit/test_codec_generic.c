@@ -690,9 +690,9 @@ static void test_open_file_rules(void **state)
     assert_null(pp_decoder_open_file(missing, NULL, &err));
     assert_int_equal(err.code, PP_ENOENT);
     assert_null(pp_decoder_open_file(link, NULL, &err));
-    assert_int_equal(err.code, PP_EINVAL);
+    assert_int_equal(err.code, PP_ENOTFILE);
     assert_null(pp_decoder_open_file(dir, NULL, &err));
-    assert_int_equal(err.code, PP_EINVAL);
+    assert_int_equal(err.code, PP_ENOTFILE);
     pp_image_info info;
     pp_image *im = pp_decode_file(real, NULL, &info, &err);
     assert_non_null(im);
