@@ -15,6 +15,7 @@ static const command commands[] = {
     {"info", cmd_info, "print format, size and metadata facts of images"},
     {"convert", cmd_convert, "decode an image and encode it in another format"},
     {"apply", cmd_apply, "run a filter pipeline on one image"},
+    {"batch", cmd_batch, "run pipelines on every image under a folder"},
     {"ops", cmd_ops, "list the filters and their parameters"},
 };
 
