@@ -77,6 +77,14 @@ pp_batch *pp_batch_new(const char *in_dir, const char *out_dir, const pp_named_p
  * codes are per job (see jobs); returns PP_ECANCELED when interrupted. */
 int pp_batch_run(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err);
 
+/* For drivers that run the jobs themselves (MPI): prepares the state folder
+ * and the batch log and starts the clock; then pp_batch_finish_job records
+ * each job's outcome (rc, err, stats as pp_process_file gave them), appends
+ * the log line of a done job and calls the progress function. Thread-safe. */
+int pp_batch_begin(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err);
+void pp_batch_finish_job(pp_batch *b, size_t job, int rc, const pp_err *err,
+                         const pp_process_stats *st);
+
 size_t pp_batch_jobs(const pp_batch *b, const pp_batch_job **jobs);
 pp_batch_progress pp_batch_state(const pp_batch *b);
 

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 
+#include "pixpipe/batch.h"
 #include "pixpipe/engine.h"
 
 /* Exit codes (sysexits). */
@@ -76,6 +77,22 @@ void cli_install_signals(void);
 /* Parses -p TEXT or the contents of FILE (text or JSON). On failure prints
  * the error and sets *status to the exit code. */
 pp_pipeline *cli_load_pipeline(const char *text, const char *file, int *status);
+
+/* ---- batch progress (progress.c), shared by batch and mpi batch ---- */
+#define CLI_MAX_PIPES 32
+
+typedef struct cli_progress {
+    bool tty, quiet;
+    uint64_t last_ns;
+} cli_progress;
+
+/* pp_batch_progress_fn: failures as they happen, progress at a bounded rate. */
+void cli_progress_cb(const pp_batch_progress *p, const pp_batch_job *j, void *ctx);
+void cli_progress_draw(cli_progress *pr, const pp_batch_progress *p, bool final);
+void cli_batch_summary(pp_batch *b, const pp_named_pipeline *pipes, size_t npipes,
+                       bool canceled);
+/* Parses "-p [NAME=]PIPE" into pipes[*n]; prints errors, returns an exit code. */
+int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_t *n);
 
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

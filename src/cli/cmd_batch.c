@@ -1,6 +1,5 @@
 /* pixpipe batch IN_DIR OUT_DIR -p PIPE [-p NAME=PIPE ...]: progress display,
  * failure list and summary around the batch engine (src/engine/batch.c). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,146 +28,6 @@ static const char batch_help[] =
 
 enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_NO_SYNC };
 
-#define MAX_PIPES 32
-
-typedef struct progress {
-    bool tty, quiet;
-    uint64_t last_ns;
-    size_t jobs_per_image;
-} progress;
-
-static void fmt_eta(char *buf, size_t n, double s)
-{
-    if (s < 0 || s > 1e7)
-        snprintf(buf, n, "--");
-    else if (s >= 3600)
-        snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
-    else
-        snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
-}
-
-static void draw(progress *pr, const pp_batch_progress *p, bool final)
-{
-    size_t fin = p->done + p->failed;
-    double secs = p->elapsed_ns / 1e9;
-    double rate = secs > 0 ? fin / secs : 0, mbs = secs > 0 ? p->bytes_in / secs / 1e6 : 0;
-    double eta = rate > 0 ? (double)(p->total - fin) / rate : -1;
-    char etabuf[32];
-    fmt_eta(etabuf, sizeof etabuf, eta);
-    int pct = p->total ? (int)(100.0 * (double)fin / (double)p->total) : 100;
-    if (pr->tty) {
-        char bar[25];
-        int fill = pct * 24 / 100;
-        for (int i = 0; i < 24; i++)
-            bar[i] = i < fill ? '#' : '.';
-        bar[24] = '\0';
-        fprintf(stderr, "\r\033[K[%s] %zu/%zu %3d%%  %.1f img/s  %.1f MB/s  ETA %s%s", bar, fin,
-                p->total, pct, rate, mbs, etabuf, final ? "\n" : "");
-        if (p->failed)
-            fprintf(stderr, "  (%zu failed)", p->failed);
-    } else {
-        fprintf(stderr, "batch: %zu/%zu (%d%%), %zu failed, %.1f img/s, %.1f MB/s, ETA %s\n",
-                fin, p->total, pct, p->failed, rate, mbs, etabuf);
-    }
-    fflush(stderr);
-}
-
-static void on_progress(const pp_batch_progress *p, const pp_batch_job *j, void *ctx)
-{
-    progress *pr = ctx;
-    if (j && j->state == PP_JOB_FAILED) {
-        if (pr->tty && !pr->quiet)
-            fprintf(stderr, "\r\033[K");
-        fprintf(stderr, "pixpipe: %s\n", j->err.msg);
-    }
-    if (pr->quiet || !j)
-        return;
-    uint64_t now = pp_clock_ns();
-    uint64_t every = pr->tty ? 100000000ull : 2000000000ull;
-    if (now - pr->last_ns >= every) {
-        pr->last_ns = now;
-        draw(pr, p, false);
-    }
-}
-
-static void print_summary(pp_batch *b, const pp_named_pipeline *pipes, size_t npipes,
-                          bool canceled)
-{
-    const pp_batch_job *jobs;
-    size_t n = pp_batch_jobs(b, &jobs);
-    pp_batch_progress p = pp_batch_state(b);
-    uint64_t *lat = calloc(n ? n : 1, sizeof *lat);
-    uint64_t dec = 0, fil = 0, enc = 0;
-    size_t nl = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (jobs[i].state != PP_JOB_DONE)
-            continue;
-        if (lat)
-            lat[nl++] = jobs[i].st.total_ns;
-        dec += jobs[i].st.decode_ns;
-        fil += jobs[i].st.filter_ns;
-        enc += jobs[i].st.encode_ns;
-    }
-    double secs = p.elapsed_ns / 1e9;
-    printf("batch: %zu image%s x %zu pipeline%s: %zu done, %zu failed, %zu up to date%s\n",
-           npipes ? n / npipes : 0, npipes && n / npipes == 1 ? "" : "s", npipes,
-           npipes == 1 ? "" : "s", p.done, p.failed, p.uptodate, canceled ? ", INTERRUPTED" : "");
-    printf("wall %.2f s, %.1f jobs/s, %.1f MB/s of input\n", secs,
-           secs > 0 ? (p.done + p.failed) / secs : 0.0, secs > 0 ? p.bytes_in / secs / 1e6 : 0.0);
-    if (nl && lat) {
-        double p50 = pp_percentile(lat, nl, 50) / 1e6, p95 = pp_percentile(lat, nl, 95) / 1e6,
-               mx = pp_percentile(lat, nl, 100) / 1e6;
-        printf("latency per image: p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", p50, p95, mx);
-        double all = (double)(dec + fil + enc);
-        if (all > 0)
-            printf("time inside: decode %.0f%%, filter %.0f%%, encode %.0f%%\n", 100 * dec / all,
-                   100 * fil / all, 100 * enc / all);
-    }
-    free(lat);
-    if (p.failed) {
-        printf("failed:\n");
-        for (size_t i = 0; i < n; i++)
-            if (jobs[i].state == PP_JOB_FAILED)
-                printf("  %s%s%s\n", pipes[jobs[i].pipe].name,
-                       pipes[jobs[i].pipe].name[0] ? ": " : "", jobs[i].err.msg);
-    }
-}
-
-/* Splits "NAME=PIPE" when what precedes '=' is a bare name; else unnamed. */
-static void split_named(char *arg, const char **name, const char **text)
-{
-    char *eq = strchr(arg, '=');
-    *name = "";
-    *text = arg;
-    if (!eq || eq == arg)
-        return;
-    for (char *c = arg; c < eq; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
-            return;
-    *eq = '\0';
-    *name = arg;
-    *text = eq + 1;
-}
-
-static int add_pipeline(char *arg, pp_named_pipeline *pipes, size_t *n)
-{
-    if (*n >= MAX_PIPES)
-        return cli_usage("batch", "at most %d pipelines", MAX_PIPES);
-    const char *name, *text;
-    split_named(arg, &name, &text);
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp(pipes[i].name, name) == 0)
-            return name[0] ? cli_usage("batch", "pipeline name \"%s\" is given twice", name)
-                           : cli_usage("batch", "only one pipeline may be unnamed");
-    int status = CLI_OK;
-    pp_pipeline *p = cli_load_pipeline(text, NULL, &status);
-    if (!p)
-        return status;
-    pipes[*n].name = name;
-    pipes[(*n)++].pipeline = p;
-    return CLI_OK;
-}
-
 static int run_batch(const char *in, const char *out, const pp_named_pipeline *pipes, size_t n,
                      pp_batch_opts *bo, bool quiet)
 {
@@ -176,12 +35,12 @@ static int run_batch(const char *in, const char *out, const pp_named_pipeline *p
     pp_batch *b = pp_batch_new(in, out, pipes, n, bo, &err);
     if (!b)
         return cli_fail(&err);
-    progress pr = {isatty(STDERR_FILENO) != 0, quiet, 0, n};
-    int rc = pp_batch_run(b, on_progress, &pr, &err);
+    cli_progress pr = {isatty(STDERR_FILENO) != 0, quiet, 0};
+    int rc = pp_batch_run(b, cli_progress_cb, &pr, &err);
     pp_batch_progress p = pp_batch_state(b);
     if (!quiet) {
-        draw(&pr, &p, pr.tty);
-        print_summary(b, pipes, n, rc == PP_ECANCELED);
+        cli_progress_draw(&pr, &p, pr.tty);
+        cli_batch_summary(b, pipes, n, rc == PP_ECANCELED);
     }
     int status = CLI_OK;
     if (rc == PP_ECANCELED)
@@ -210,7 +69,7 @@ int cmd_batch(int argc, char **argv)
     pp_batch_opts bo;
     memset(&bo, 0, sizeof bo);
     pp_process_opts_default(&bo.proc);
-    pp_named_pipeline pipes[MAX_PIPES];
+    pp_named_pipeline pipes[CLI_MAX_PIPES];
     size_t npipes = 0;
     bool quiet = false;
     int status = CLI_OK, opt;
@@ -225,7 +84,7 @@ int cmd_batch(int argc, char **argv)
         if (r > 0)
             continue;
         switch (opt) {
-        case 'p': status = add_pipeline(optarg, pipes, &npipes); break;
+        case 'p': status = cli_add_pipeline("batch", optarg, pipes, &npipes); break;
         case 'j':
             if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
                 status = cli_usage("batch", "%s", err.msg);

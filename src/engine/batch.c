@@ -284,20 +284,13 @@ static void report(pp_batch *b, const pp_batch_job *j)
         b->fn(&b->prog, j, b->fn_ctx);
 }
 
-static void run_job(pp_batch *b, pp_batch_job *j, bool tail)
+void pp_batch_finish_job(pp_batch *b, size_t job, int rc, const pp_err *err,
+                         const pp_process_stats *st)
 {
-    if (pp_canceled(b->o.cancel)) {
-        j->state = PP_JOB_CANCELED;
-        return;
-    }
-    pp_process_opts po = b->o.proc;
-    po.pipeline = b->pipes[j->pipe].pipeline;
-    po.make_dirs = true;
-    po.cancel = b->o.cancel;
-    po.pool = tail ? b->pool : NULL;
-    po.threads = tail ? b->o.threads : 1;
-    int rc = pp_process_file(j->in, j->out, &po, &j->st, &j->err);
+    pp_batch_job *j = &b->jobs[job];
     pthread_mutex_lock(&b->lock);
+    if (st)
+        j->st = *st;
     if (rc == 0) {
         j->state = PP_JOB_DONE;
         b->prog.done++;
@@ -308,10 +301,31 @@ static void run_job(pp_batch *b, pp_batch_job *j, bool tail)
     } else {
         j->state = PP_JOB_FAILED;
         b->prog.failed++;
+        if (err)
+            j->err = *err;
     }
     if (j->state != PP_JOB_CANCELED)
         report(b, j);
     pthread_mutex_unlock(&b->lock);
+}
+
+static void run_job(pp_batch *b, size_t job, bool tail)
+{
+    pp_batch_job *j = &b->jobs[job];
+    if (pp_canceled(b->o.cancel)) {
+        j->state = PP_JOB_CANCELED;
+        return;
+    }
+    pp_process_opts po = b->o.proc;
+    po.pipeline = b->pipes[j->pipe].pipeline;
+    po.make_dirs = true;
+    po.cancel = b->o.cancel;
+    po.pool = tail ? b->pool : NULL;
+    po.threads = tail ? b->o.threads : 1;
+    pp_process_stats st;
+    pp_err err;
+    int rc = pp_process_file(j->in, j->out, &po, &st, &err);
+    pp_batch_finish_job(b, job, rc, &err, &st);
 }
 
 /* One pool task: start the next pending job. Jobs started when fewer jobs
@@ -326,14 +340,14 @@ static void job_task(void *arg)
         pthread_mutex_unlock(&b->lock);
         return;
     }
-    pp_batch_job *j = &b->jobs[b->next++];
+    size_t job = b->next++;
     b->started++;
     bool tail = b->prog.total - b->started + 1 < (size_t)b->o.threads;
     pthread_mutex_unlock(&b->lock);
-    run_job(b, j, tail);
+    run_job(b, job, tail);
 }
 
-int pp_batch_run(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
+int pp_batch_begin(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
 {
     b->fn = fn;
     b->fn_ctx = ctx;
@@ -349,6 +363,14 @@ int pp_batch_run(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
     if (!b->log)
         pp_log(PP_LOG_WARN, "%s: cannot open the batch log (%s); re-runs will redo everything",
                b->log_path, strerror(errno));
+    return 0;
+}
+
+int pp_batch_run(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
+{
+    int rc = pp_batch_begin(b, fn, ctx, err);
+    if (rc < 0)
+        return rc;
     b->pool = pp_pool_new(b->o.threads, err);
     if (!b->pool)
         return err ? err->code : PP_ENOMEM;
@@ -373,7 +395,10 @@ size_t pp_batch_jobs(const pp_batch *b, const pp_batch_job **jobs)
 
 pp_batch_progress pp_batch_state(const pp_batch *b)
 {
-    return b->prog;
+    pp_batch_progress p = b->prog;
+    if (b->t0)
+        p.elapsed_ns = pp_clock_ns() - b->t0;
+    return p;
 }
 
 void pp_batch_free(pp_batch *b)
