@@ -99,5 +99,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_mpi(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"convert", cmd_convert, "decode an image and encode it in another format"},
     {"apply", cmd_apply, "run a filter pipeline on one image"},
     {"batch", cmd_batch, "run pipelines on every image under a folder"},
+    {"mpi", cmd_mpi, "batch or one huge image across MPI ranks (run under mpirun)"},
     {"ops", cmd_ops, "list the filters and their parameters"},
 };
 

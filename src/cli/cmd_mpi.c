@@ -1,0 +1,166 @@
+/* pixpipe mpi batch|apply: run under mpirun (or srun). Every rank parses the
+ * same arguments; rank 0 prints progress and summaries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pixpipe/dist.h"
+
+static const char mpi_help[] =
+    "Usage: mpirun -n N pixpipe mpi batch [OPTIONS] IN_DIR OUT_DIR -p [NAME=]PIPE ...\n"
+    "       mpirun -n N pixpipe mpi apply [OPTIONS] -p PIPE IN OUT\n"
+    "\n"
+    "batch: rank 0 scans IN_DIR and hands files out on demand (largest first);\n"
+    "  every rank reads and writes them directly, so IN_DIR and OUT_DIR must be\n"
+    "  on a file system all ranks see. Layout, atomic outputs and the up-to-date\n"
+    "  log are those of 'pixpipe batch': rerunning after a crash skips what was\n"
+    "  done.\n"
+    "apply: one image split into row blocks across ranks.\n"
+    "\n"
+    "  -p, --pipeline [NAME=]PIPE  pipeline(s), as for 'pixpipe batch'/'apply'\n"
+    "      --threads N          threads per rank (default: SLURM_CPUS_PER_TASK,\n"
+    "                           else OMP_NUM_THREADS, else 1)\n"
+    "      --force              redo outputs that are up to date (batch)\n"
+    "      --quiet              no progress and no summary\n"
+    "  -h, --help               this help\n\n";
+
+enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET };
+
+/* Threads per rank: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1. */
+static int rank_threads(int given)
+{
+    if (given > 0)
+        return given;
+    static const char *const names[] = {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        int n = v ? atoi(v) : 0;
+        if (n >= 1 && n <= 4096)
+            return n;
+    }
+    return 1;
+}
+
+static void print_ranks(const pp_mpi_batch_result *r)
+{
+    double mean = 0, max = 0;
+    for (int i = 0; i < r->nranks; i++) {
+        double b = r->ranks[i].busy_ns / 1e9;
+        mean += b / r->nranks;
+        max = b > max ? b : max;
+    }
+    printf("rank  tasks  failed  busy s\n");
+    for (int i = 0; i < r->nranks; i++)
+        printf("%4d %6llu %7llu %7.2f\n", i, (unsigned long long)r->ranks[i].tasks,
+               (unsigned long long)r->ranks[i].failed, r->ranks[i].busy_ns / 1e9);
+    double secs = r->wall_ns / 1e9;
+    printf("load imbalance (max - mean) / mean busy time: %.1f%%\n",
+           mean > 0 ? 100 * (max - mean) / mean : 0.0);
+    printf("throughput: %.1f tasks/s, %.1f MB/s of input over %d rank%s\n",
+           secs > 0 ? (r->done + r->failed) / secs : 0.0, secs > 0 ? r->bytes_in / secs / 1e6 : 0.0,
+           r->nranks, r->nranks == 1 ? "" : "s");
+}
+
+static int mpi_batch(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_DECODE_LONGOPTS,
+        CLI_ENCODE_LONGOPTS,
+        {"pipeline", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 'j'},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    pp_mpi_batch_opts mo;
+    memset(&mo, 0, sizeof mo);
+    pp_process_opts_default(&mo.batch.proc);
+    pp_named_pipeline pipes[CLI_MAX_PIPES];
+    size_t npipes = 0;
+    bool quiet = false;
+    int status = CLI_OK, opt, threads = 0;
+    bool root = pp_mpi_rank() == 0;
+    pp_err err;
+    unsigned long long v;
+    while (status == CLI_OK && (opt = getopt_long(argc, argv, "hq:p:j:", longopts, NULL)) != -1) {
+        int r = cli_codec_option(&mo.batch.proc, opt, optarg, &err);
+        if (r != 0) {
+            if (r < 0)
+                status = cli_usage("mpi batch", "%s", err.msg);
+            continue;
+        }
+        switch (opt) {
+        case 'p': status = cli_add_pipeline("mpi batch", optarg, pipes, &npipes); break;
+        case 'j':
+            if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
+                status = cli_usage("mpi batch", "%s", err.msg);
+            threads = (int)v;
+            break;
+        case OPT_FORCE: mo.batch.force = true; break;
+        case OPT_QUIET: quiet = true; break;
+        case 'h':
+            if (root)
+                printf("%s", mpi_help);
+            status = -1;
+            break;
+        default: status = cli_usage("mpi batch", "unknown option"); break;
+        }
+    }
+    if (status == CLI_OK && npipes == 0)
+        status = cli_usage("mpi batch", "no pipeline: give -p PIPE or -p NAME=PIPE");
+    if (status == CLI_OK && argc - optind != 2)
+        status = cli_usage("mpi batch", "expected IN_DIR and OUT_DIR");
+    if (status == CLI_OK) {
+        mo.batch.threads = rank_threads(threads);
+        cli_install_signals();
+        mo.batch.cancel = &cli_cancel;
+        cli_progress pr = {isatty(STDERR_FILENO) != 0, quiet, 0};
+        if (root) {
+            mo.progress = cli_progress_cb;
+            mo.progress_ctx = &pr;
+        }
+        pp_mpi_batch_result res;
+        int rc = pp_mpi_batch(argv[optind], argv[optind + 1], pipes, npipes, &mo, &res, &err);
+        if (root && res.batch && !quiet) {
+            pp_batch_progress p = pp_batch_state(res.batch);
+            cli_progress_draw(&pr, &p, pr.tty);
+            cli_batch_summary(res.batch, pipes, npipes, rc == PP_ECANCELED);
+            if (res.ranks)
+                print_ranks(&res);
+        }
+        if (rc == PP_ECANCELED)
+            status = 130;
+        else if (rc < 0)
+            status = root ? cli_fail(&err) : pp_exit_code(rc);
+        else if (res.failed)
+            status = CLI_DATAERR;
+        free(res.ranks);
+        pp_batch_free(res.batch);
+    }
+    for (size_t i = 0; i < npipes; i++)
+        pp_pipeline_free((pp_pipeline *)pipes[i].pipeline);
+    return status < 0 ? CLI_OK : status;
+}
+
+int cmd_mpi(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("%s", mpi_help);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    pp_err err;
+    if (pp_mpi_init(&argc, &argv, &err) < 0) {
+        fprintf(stderr, "pixpipe mpi: %s\n", err.msg);
+        return pp_exit_code(err.code);
+    }
+    int status;
+    if (strcmp(argv[1], "batch") == 0)
+        status = mpi_batch(argc - 1, argv + 1);
+    else
+        status = cli_usage("mpi", "unknown subcommand \"%s\" (batch, apply)", argv[1]);
+    pp_mpi_finalize();
+    return status;
+}
