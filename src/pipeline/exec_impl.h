@@ -63,6 +63,13 @@ int pp__chain_rows(pp__chain *c, size_t y0, size_t n, uint8_t *const *dst, pp_er
 /* Time this chain spent in input reads (decoding, for a decoder source). */
 uint64_t pp__chain_input_ns(const pp__chain *c);
 
+/* Computes the segment's output rows [y_begin, y_end) into sink, serially or
+ * (pool and threads in o) block-parallel. src is the sequential source a
+ * parallel run shares between threads when `in` reads from it. */
+int pp__run_rows(const pp_plan *p, const pp__seg *s, const pp__input *in,
+                 const pp_row_source *src, const pp_row_sink *sink, const pp_exec_opts *o,
+                 size_t strip, size_t y_begin, size_t y_end, pp_exec_stats *st, pp_err *err);
+
 /* Bytes a chain of this segment allocates (windows, pointers, scratch). */
 size_t pp__chain_bytes(const pp_plan *p, const pp__seg *s, size_t strip, bool direct_input);
 

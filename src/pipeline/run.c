@@ -68,7 +68,7 @@ static pp__input segment_input(const pp__seg *s, const pp_row_source *src, void 
 
 static int run_serial(const pp_plan *p, const pp__seg *s, const pp__input *in,
                       const pp_row_sink *sink, const pp_exec_opts *o, size_t strip,
-                      pp_exec_stats *st, pp_err *err)
+                      size_t y_begin, size_t y_end, pp_exec_stats *st, pp_err *err)
 {
     pp__chain *c = pp__chain_new(p, s, in, strip, err);
     if (!c)
@@ -81,12 +81,12 @@ static int run_serial(const pp_plan *p, const pp__seg *s, const pp__input *in,
         rc = PP_ENOMEM;
         goto done;
     }
-    for (size_t y = 0; y < s->out.height; y += strip) {
+    for (size_t y = y_begin; y < y_end; y += strip) {
         if (pp_canceled(o->cancel)) {
             rc = pp_err_set(err, PP_ECANCELED, "canceled");
             break;
         }
-        size_t m = s->out.height - y < strip ? s->out.height - y : strip;
+        size_t m = y_end - y < strip ? y_end - y : strip;
         for (size_t i = 0; i < m; i++)
             rows[i] = sink->row ? sink->row(sink->ctx, y + i) : buf + i * rb;
         if ((rc = pp__chain_rows(c, y, m, rows, err)) < 0)
@@ -116,6 +116,7 @@ typedef struct par {
     const pp_row_sink *sink;
     const pp_exec_opts *o;
     size_t strip, block, nblocks, inflight;
+    size_t y_begin, y_end; /* output rows this run computes */
     size_t out_row_bytes;
     pp__input chain_input; /* what chains read */
 
@@ -141,10 +142,16 @@ typedef struct par {
     uint64_t chain_input_ns;
 } par;
 
+static size_t block_start(const par *r, size_t b)
+{
+    return r->y_begin + b * r->block;
+}
+
+/* End of block b-1, i.e. where block b starts, clamped to the range. */
 static size_t block_end(const par *r, size_t b)
 {
-    size_t y1 = b * r->block;
-    return y1 < r->s->out.height ? y1 : r->s->out.height;
+    size_t y1 = block_start(r, b);
+    return y1 < r->y_end ? y1 : r->y_end;
 }
 
 /* Source rows `inflight` consecutive blocks can span, at worst: with this
@@ -156,7 +163,7 @@ static size_t window_rows(const par *r)
     for (size_t i = 0; i < r->nblocks; i++) {
         size_t last = i + r->inflight < r->nblocks ? i + r->inflight : r->nblocks;
         size_t lo, hi;
-        pp__seg_source_span(r->plan, r->s, i * r->block, block_end(r, last), &lo, &hi);
+        pp__seg_source_span(r->plan, r->s, block_start(r, i), block_end(r, last), &lo, &hi);
         if (hi > lo && hi - lo > best)
             best = hi - lo;
     }
@@ -173,7 +180,7 @@ static size_t needed_from(par *r)
     if (b >= r->nblocks)
         return r->frontier;
     size_t lo, hi;
-    pp__seg_source_span(r->plan, r->s, b * r->block, block_end(r, b + 1), &lo, &hi);
+    pp__seg_source_span(r->plan, r->s, block_start(r, b), block_end(r, b + 1), &lo, &hi);
     return lo;
 }
 
@@ -230,8 +237,7 @@ static uint8_t *slot_row(const par *r, size_t block, size_t i)
 /* Computes block b into its slot. */
 static int compute_block(par *r, pp__chain *c, size_t b, uint8_t **rows, pp_err *err)
 {
-    size_t y0 = b * r->block, h = r->s->out.height;
-    size_t y1 = y0 + r->block < h ? y0 + r->block : h;
+    size_t y0 = block_start(r, b), y1 = block_end(r, b + 1);
     for (size_t y = y0; y < y1; y += r->strip) {
         if (pp_canceled(r->o->cancel))
             return pp_err_set(err, PP_ECANCELED, "canceled");
@@ -252,8 +258,7 @@ static void write_ready(par *r, uint8_t **rows)
         return;
     r->writing = true;
     while (!r->failed && r->next_write < r->nblocks && r->complete[r->next_write % r->inflight]) {
-        size_t b = r->next_write, y0 = b * r->block, h = r->s->out.height;
-        size_t n = y0 + r->block < h ? r->block : h - y0;
+        size_t b = r->next_write, y0 = block_start(r, b), n = block_end(r, b + 1) - y0;
         pthread_mutex_unlock(&r->lock);
         for (size_t i = 0; i < n; i++)
             rows[i] = slot_row(r, b, i);
@@ -325,7 +330,8 @@ static size_t pick_block(size_t h, size_t strip, int threads)
 
 static int run_parallel(const pp_plan *p, const pp__seg *s, const pp__input *in,
                         const pp_row_source *src, const pp_row_sink *sink, const pp_exec_opts *o,
-                        size_t strip, pp_exec_stats *st, pp_err *err)
+                        size_t strip, size_t y_begin, size_t y_end, pp_exec_stats *st,
+                        pp_err *err)
 {
     par r;
     memset(&r, 0, sizeof r);
@@ -334,8 +340,10 @@ static int run_parallel(const pp_plan *p, const pp__seg *s, const pp__input *in,
     r.sink = sink;
     r.o = o;
     r.strip = strip;
-    r.block = pick_block(s->out.height, strip, o->threads);
-    r.nblocks = (s->out.height + r.block - 1) / r.block;
+    r.y_begin = y_begin;
+    r.y_end = y_end;
+    r.block = pick_block(y_end - y_begin, strip, o->threads);
+    r.nblocks = (y_end - y_begin + r.block - 1) / r.block;
     r.inflight = 2 * (size_t)o->threads;
     r.out_row_bytes = pp__row_bytes(&s->out);
     r.chain_input = *in;
@@ -384,15 +392,22 @@ done:
 /* Plans                                                               */
 /* ------------------------------------------------------------------ */
 
+int pp__run_rows(const pp_plan *p, const pp__seg *s, const pp__input *in,
+                 const pp_row_source *src, const pp_row_sink *sink, const pp_exec_opts *o,
+                 size_t strip, size_t y_begin, size_t y_end, pp_exec_stats *st, pp_err *err)
+{
+    bool parallel = o->pool && o->threads > 1 && y_end - y_begin > strip;
+    if (parallel)
+        return run_parallel(p, s, in, src, sink, o, strip, y_begin, y_end, st, err);
+    return run_serial(p, s, in, sink, o, strip, y_begin, y_end, st, err);
+}
+
 static int run_segment(const pp_plan *p, const pp__seg *s, const pp_row_source *src,
                        void *acc_in, const pp_row_sink *sink, const pp_exec_opts *o,
                        size_t strip, pp_exec_stats *st, pp_err *err)
 {
     pp__input in = segment_input(s, src, acc_in);
-    bool parallel = o->pool && o->threads > 1 && s->out.height > strip;
-    if (parallel)
-        return run_parallel(p, s, &in, src, sink, o, strip, st, err);
-    return run_serial(p, s, &in, sink, o, strip, st, err);
+    return pp__run_rows(p, s, &in, src, sink, o, strip, 0, s->out.height, st, err);
 }
 
 int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *sink,
