@@ -23,6 +23,10 @@
  *      frame of 0). acc_end grows every strong pixel through 8-connected
  *      weak ones with an explicit stack (no recursion; each pixel is pushed
  *      at most once, marked 3), then emit writes 255 where the map is >= 2.
+ *      On MPI each rank keeps a block of rows; acc_join then puts the
+ *      edges (3) of the neighbours' boundary rows into the frame and grows
+ *      them into the block, until no block changes: the same edges as one
+ *      pass over the whole map.
  * Threshold handling follows OpenCV 4.6: aperture 7 divides the thresholds
  * and the gradients by 16, low > high are swapped, l2 clamps to 32767 and
  * squares, then both are floored. Every row of the map depends only on its
@@ -313,24 +317,34 @@ typedef struct hyst_priv {
 } hyst_priv;
 
 typedef struct hyst_acc {
-    uint8_t *map; /* (width+2) x (height+2), a frame of 0 around the stage input */
+    uint8_t *map; /* (width+2) x (rows+2): input rows [y0, y1) in a frame of 0 */
     size_t stride;
+    size_t y0, y1;
 } hyst_acc;
 
-static void *hyst_new(const pp__stage *s, pp_err *err)
+/* Row y of the map (inside the frame), y in [y0 - 1, y1]. */
+static inline uint8_t *map_row(const hyst_acc *a, size_t y)
+{
+    return a->map + (y + 1 - a->y0) * a->stride + 1;
+}
+
+/* Whole rows only: the frame stands for the image edges. */
+static void *hyst_new(const pp__stage *s, const pp__rect *r, pp_err *err)
 {
     hyst_acc *a = pp_calloc(1, sizeof *a, err);
     if (!a)
         return NULL;
     a->stride = s->in.width + 2;
+    a->y0 = r->y0;
+    a->y1 = r->y1 > r->y0 ? r->y1 : r->y0;
     /* not calloc: rows are written by hyst_rows, only the frame is zeroed */
-    a->map = pp_malloc_array(a->stride, s->in.height + 2, err);
+    a->map = pp_malloc_array(a->stride, a->y1 - a->y0 + 2, err);
     if (!a->map) {
         free(a);
         return NULL;
     }
     memset(a->map, 0, a->stride);
-    memset(a->map + (s->in.height + 1) * a->stride, 0, a->stride);
+    memset(a->map + (a->y1 - a->y0 + 1) * a->stride, 0, a->stride);
     return a;
 }
 
@@ -348,15 +362,25 @@ static size_t hyst_bytes(const pp__stage *s)
     return sizeof(hyst_acc) + (s->in.width + 2) * (s->in.height + 2);
 }
 
+static size_t hyst_state_bytes(const pp__stage *s)
+{
+    return s->in.width;
+}
+
+static const uint8_t *hyst_state_row(const void *acc, size_t y)
+{
+    return map_row(acc, y);
+}
+
 static int hyst_rows(const pp__stage *s, void *acc, size_t y0, size_t n, const uint8_t *const *rows,
                      pp_err *err)
 {
     (void)err;
     hyst_acc *a = acc;
     for (size_t i = 0; i < n; i++) {
-        uint8_t *row = a->map + (y0 + i + 1) * a->stride;
-        row[0] = row[s->in.width + 1] = 0;
-        memcpy(row + 1, rows[i], s->in.width);
+        uint8_t *row = map_row(a, y0 + i);
+        row[-1] = row[s->in.width] = 0;
+        memcpy(row, rows[i], s->in.width);
     }
     return 0;
 }
@@ -410,12 +434,52 @@ static int hyst_end(const pp__stage *s, void *acc, pp_err *err)
     size_t w = s->in.width;
     edge_stack st = {0};
     int rc = stack_reserve(&st, err);
-    for (size_t y = 0; y < s->in.height && rc == 0; y++) {
-        uint8_t *row = a->map + (y + 1) * a->stride + 1, *end = row + w;
+    for (size_t y = a->y0; y < a->y1 && rc == 0; y++) {
+        uint8_t *row = map_row(a, y), *end = row + w;
         for (uint8_t *p = memchr(row, 2, w); p && rc == 0;
              p = memchr(p + 1, 2, (size_t)(end - p - 1)))
             rc = grow_edge(&st, p, (ptrdiff_t)a->stride, err);
     }
+    free(st.v);
+    return rc;
+}
+
+/* Grows the edges of a neighbour's boundary row `frame` (copied into the
+ * frame row next to `edge`, the block's own boundary row) into the block. */
+static int join_side(hyst_acc *a, size_t w, uint8_t *frame, const uint8_t *theirs,
+                     uint8_t *edge, edge_stack *st, bool *changed, pp_err *err)
+{
+    for (size_t x = 0; x < w; x++)
+        frame[x] = theirs[x] == 3 ? 3 : 0;
+    int rc = 0;
+    for (size_t x = 0; x < w && rc == 0; x++) {
+        if (edge[x] != 1 && edge[x] != 2)
+            continue;
+        bool touch = frame[x] == 3 || (x > 0 && frame[x - 1] == 3) ||
+                     (x + 1 < w && frame[x + 1] == 3);
+        if (touch) {
+            rc = grow_edge(st, edge + x, (ptrdiff_t)a->stride, err);
+            *changed = true;
+        }
+    }
+    memset(frame, 0, w);
+    return rc;
+}
+
+static int hyst_join(const pp__stage *s, void *acc, const uint8_t *above, const uint8_t *below,
+                     bool *changed, pp_err *err)
+{
+    hyst_acc *a = acc;
+    size_t w = s->in.width;
+    *changed = false;
+    if (a->y1 == a->y0)
+        return 0;
+    edge_stack st = {0};
+    int rc = stack_reserve(&st, err);
+    if (rc == 0 && above)
+        rc = join_side(a, w, map_row(a, a->y0 - 1), above, map_row(a, a->y0), &st, changed, err);
+    if (rc == 0 && below)
+        rc = join_side(a, w, map_row(a, a->y1), below, map_row(a, a->y1 - 1), &st, changed, err);
     free(st.v);
     return rc;
 }
@@ -427,7 +491,7 @@ static void hyst_emit(const pp__stage *s, const void *acc, size_t y0, size_t n, 
     const hyst_acc *a = acc;
     const hyst_priv *p = s->priv;
     for (size_t i = 0; i < n; i++)
-        p->edges(a->map + (y0 + i + 1) * a->stride + 1, s->in.width, out[i]);
+        p->edges(map_row(a, y0 + i), s->in.width, out[i]);
 }
 
 static const pp__stage_ops hyst_ops = {
@@ -438,6 +502,9 @@ static const pp__stage_ops hyst_ops = {
     .emit = hyst_emit,
     .acc_bytes = hyst_bytes,
     .acc_free = hyst_free,
+    .acc_state_bytes = hyst_state_bytes,
+    .acc_state_row = hyst_state_row,
+    .acc_join = hyst_join,
     .free_priv = free,
 };
 

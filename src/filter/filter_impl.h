@@ -14,9 +14,15 @@
  *     (a separable filter keeps its horizontal pass there, computed once).
  *     Kernels handle the horizontal border themselves.
  *
- *   a barrier (global): consumes every input row in order (acc_rows), then
- *     finishes (acc_end: a histogram becomes a LUT, hysteresis runs...), then
- *     serves any output rows on demand (emit), from any thread.
+ *   a barrier (global): consumes every input row of a region in order
+ *     (acc_rows), then finishes (acc_end: a histogram becomes a LUT,
+ *     hysteresis runs...), then serves output rows on demand (emit), from
+ *     any thread. In one process the region is the whole input. On MPI
+ *     (src/pipeline/dist.c) each rank accumulates its own block of rows;
+ *     optional hooks then make the result global: acc_counts are summed
+ *     over the ranks before acc_end, acc_join joins state across block
+ *     edges, and acc_region says which input region a rank must gather to
+ *     emit rows that read far away (rotations, vertical flips).
  *
  * Invariants:
  *   - A stage's `priv` is immutable once planned: kernels may run on several
@@ -41,6 +47,11 @@ typedef enum pp_border {
 
 typedef struct pp__stage pp__stage;
 
+/* A region of a stage's input: columns [x0, x1) of rows [y0, y1). */
+typedef struct pp__rect {
+    size_t x0, x1, y0, y1;
+} pp__rect;
+
 typedef struct pp__stage_ops {
     const char *name; /* internal stage name shown by --explain */
 
@@ -56,14 +67,31 @@ typedef struct pp__stage_ops {
     size_t (*scratch_bytes)(const pp__stage *s, size_t rows);
 
     /* ---- barriers ---- */
-    void *(*acc_new)(const pp__stage *s, pp_err *err);
+    /* An accumulator for input region r: acc_rows then receives every row of
+     * r in order, rows[i] holding columns [r->x0, r->x1) of input row y0+i. */
+    void *(*acc_new)(const pp__stage *s, const pp__rect *r, pp_err *err);
     int (*acc_rows)(const pp__stage *s, void *acc, size_t y0, size_t n,
                     const uint8_t *const *rows, pp_err *err);
     int (*acc_end)(const pp__stage *s, void *acc, pp_err *err);
+    /* Output rows [y0, y0+n); they may only read inside the region. */
     void (*emit)(const pp__stage *s, const void *acc, size_t y0, size_t n, uint8_t *const *out,
                  void *scratch);
     size_t (*acc_bytes)(const pp__stage *s); /* memory held, for --explain */
     void (*acc_free)(void *acc);
+    /* Optional: the input region emit reads for output rows [y0, y1). NULL:
+     * output row y reads input row y only (same size in and out). */
+    void (*acc_region)(const pp__stage *s, size_t y0, size_t y1, pp__rect *r);
+    /* Optional: counts that must be summed over every rank's accumulator
+     * before acc_end (a histogram). Returns them and their number. */
+    uint64_t *(*acc_counts)(void *acc, size_t *n);
+    /* Optional, after acc_end on blocks of rows: the state of input row y
+     * (state_bytes per row), and joining with the state rows just above and
+     * below the block (NULL at the image edge). Returns true when anything
+     * changed; repeated until no block changes (Canny's hysteresis). */
+    size_t (*acc_state_bytes)(const pp__stage *s);
+    const uint8_t *(*acc_state_row)(const void *acc, size_t y);
+    int (*acc_join)(const pp__stage *s, void *acc, const uint8_t *above, const uint8_t *below,
+                    bool *changed, pp_err *err);
 
     /* ---- both ---- */
     /* Merges stage b into a (a runs first). Returns true when merged. */

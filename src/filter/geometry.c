@@ -9,7 +9,11 @@
  *
  * Barriers: rotations and flip v/both need rows from the far end of the
  * image, so the accumulator keeps the stage input and emit reads columns,
- * reversed rows or, for any other angle, bilinear samples.
+ * reversed rows or, for any other angle, bilinear samples. The accumulator
+ * may hold just a region (MPI ranks gather the region acc_region names for
+ * their rows); emit then addresses pixels relative to the region's corner,
+ * and the warp kernel sees the region as its source, its origin shifted by
+ * whole pixels, which changes no weight or rounding.
  *
  * Exactness against OpenCV 4.6 on 8-bit images:
  *   rotate by multiples of 90, flip, crop: exact moves.
@@ -57,8 +61,16 @@ static size_t row_bytes(const pp_format *f)
 
 typedef struct img_acc {
     uint8_t *px;
-    size_t rb; /* bytes per row */
+    size_t rb;     /* bytes per stored row */
+    pp__rect r;    /* the input region held */
+    pp__geo_warp k; /* warps: the kernel set up for this region */
 } img_acc;
+
+/* Pixel (x, y) of the input, which the region must hold. */
+static inline const uint8_t *acc_px(const img_acc *a, size_t x, size_t y, int c)
+{
+    return a->px + (y - a->r.y0) * a->rb + (x - a->r.x0) * (size_t)c;
+}
 
 /* The pixels are read across rows (rotations), so a large accumulator asks
  * for transparent huge pages: far fewer page faults when it fills and TLB
@@ -85,13 +97,14 @@ static uint8_t *alloc_pixels(size_t rb, size_t rows, pp_err *err)
     return p;
 }
 
-static void *img_acc_new(const pp__stage *s, pp_err *err)
+static void *img_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
 {
     img_acc *a = pp_calloc(1, sizeof *a, err);
     if (!a)
         return NULL;
-    a->rb = row_bytes(&s->in);
-    if (!(a->px = alloc_pixels(a->rb, s->in.height, err))) {
+    a->r = *r;
+    a->rb = (r->x1 - r->x0) * (size_t)s->in.channels;
+    if (!(a->px = alloc_pixels(a->rb ? a->rb : 1, r->y1 > r->y0 ? r->y1 - r->y0 : 1, err))) {
         free(a);
         return NULL;
     }
@@ -105,8 +118,40 @@ static int img_acc_rows(const pp__stage *s, void *acc, size_t y0, size_t n,
     (void)err;
     img_acc *a = acc;
     for (size_t i = 0; i < n; i++)
-        memcpy(a->px + (y0 + i) * a->rb, rows[i], a->rb);
+        memcpy(a->px + (y0 + i - a->r.y0) * a->rb, rows[i], a->rb);
     return 0;
+}
+
+static void all_columns(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
+{
+    r->x0 = 0;
+    r->x1 = s->in.width;
+    r->y0 = y0;
+    r->y1 = y1;
+}
+
+/* Output rows [y0, y1) of a vertical flip read input rows [h-y1, h-y0). */
+static void flipv_region(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
+{
+    all_columns(s, s->in.height - y1, s->in.height - y0, r);
+}
+
+/* Clockwise: output rows [y0, y1) are input columns [y0, y1), every row. */
+static void rot90_region(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
+{
+    r->x0 = y0;
+    r->x1 = y1;
+    r->y0 = 0;
+    r->y1 = s->in.height;
+}
+
+/* Counter-clockwise: output rows [y0, y1) are input columns [w-y1, w-y0). */
+static void rot270_region(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
+{
+    r->x0 = s->in.width - y1;
+    r->x1 = s->in.width - y0;
+    r->y0 = 0;
+    r->y1 = s->in.height;
 }
 
 static int img_acc_end(const pp__stage *s, void *acc, pp_err *err)
@@ -147,7 +192,7 @@ static void flipv_emit(const pp__stage *s, const void *acc, size_t y0, size_t n,
     (void)scratch;
     const img_acc *a = acc;
     for (size_t i = 0; i < n; i++)
-        memcpy(out[i], a->px + (s->in.height - 1 - y0 - i) * a->rb, a->rb);
+        memcpy(out[i], acc_px(a, 0, s->in.height - 1 - y0 - i, s->in.channels), a->rb);
 }
 
 static void rot180_emit(const pp__stage *s, const void *acc, size_t y0, size_t n,
@@ -157,8 +202,8 @@ static void rot180_emit(const pp__stage *s, const void *acc, size_t y0, size_t n
     const img_acc *a = acc;
     const orient_priv *p = s->priv;
     for (size_t i = 0; i < n; i++)
-        p->reverse(a->px + (s->in.height - 1 - y0 - i) * a->rb, out[i], s->in.width,
-                   s->in.channels);
+        p->reverse(acc_px(a, 0, s->in.height - 1 - y0 - i, s->in.channels), out[i],
+                   s->in.width, s->in.channels);
 }
 
 /* Clockwise: output row r is input column r read from the bottom up. */
@@ -169,7 +214,7 @@ static void rot90_emit(const pp__stage *s, const void *acc, size_t y0, size_t n,
     const img_acc *a = acc;
     const orient_priv *p = s->priv;
     int c = s->in.channels;
-    const uint8_t *base = a->px + (s->in.height - 1) * a->rb + y0 * (size_t)c;
+    const uint8_t *base = acc_px(a, y0, s->in.height - 1, c);
     p->columns(base, -(ptrdiff_t)a->rb, c, s->in.height, c, out, n);
 }
 
@@ -181,11 +226,12 @@ static void rot270_emit(const pp__stage *s, const void *acc, size_t y0, size_t n
     const img_acc *a = acc;
     const orient_priv *p = s->priv;
     int c = s->in.channels;
-    const uint8_t *base = a->px + (s->in.width - 1 - y0) * (size_t)c;
+    const uint8_t *base = acc_px(a, s->in.width - 1 - y0, 0, c);
     p->columns(base, (ptrdiff_t)a->rb, -(ptrdiff_t)c, s->in.height, c, out, n);
 }
 
 static const pp__stage_ops flipv_ops = {
+    .acc_region = flipv_region,
     .name = "flip-v",
     .acc_new = img_acc_new,
     .acc_rows = img_acc_rows,
@@ -197,6 +243,7 @@ static const pp__stage_ops flipv_ops = {
 };
 
 static const pp__stage_ops rot180_ops = {
+    .acc_region = flipv_region,
     .name = "rotate180",
     .acc_new = img_acc_new,
     .acc_rows = img_acc_rows,
@@ -208,6 +255,7 @@ static const pp__stage_ops rot180_ops = {
 };
 
 static const pp__stage_ops rot90_ops = {
+    .acc_region = rot90_region,
     .name = "rotate90",
     .acc_new = img_acc_new,
     .acc_rows = img_acc_rows,
@@ -219,6 +267,7 @@ static const pp__stage_ops rot90_ops = {
 };
 
 static const pp__stage_ops rot270_ops = {
+    .acc_region = rot270_region,
     .name = "rotate270",
     .acc_new = img_acc_new,
     .acc_rows = img_acc_rows,
@@ -286,20 +335,69 @@ static void warp_emit(const pp__stage *s, const void *acc, size_t y0, size_t n, 
     const img_acc *a = acc;
     const warp_priv *w = s->priv;
     size_t dw = s->out.width;
+    /* the region's corner in 1/1024 px: a whole-pixel shift of the origin */
+    int32_t ox = (int32_t)a->r.x0 * 1024, oy = (int32_t)a->r.y0 * 1024;
     for (size_t x0 = 0; x0 < dw; x0 += WARP_BLOCK) {
         size_t x1 = dw - x0 < WARP_BLOCK ? dw : x0 + WARP_BLOCK;
         for (size_t i = 0; i < n; i++) {
             double y = (double)(y0 + i);
-            int32_t X0 = round_sat((w->m[1] * y + w->m[2]) * 1024) + 16;
-            int32_t Y0 = round_sat((w->m[4] * y + w->m[5]) * 1024) + 16;
-            w->row(&w->k, a->px, X0, Y0, out[i], x0, x1);
+            int32_t X0 = round_sat((w->m[1] * y + w->m[2]) * 1024) + 16 - ox;
+            int32_t Y0 = round_sat((w->m[4] * y + w->m[5]) * 1024) + 16 - oy;
+            w->row(&a->k, a->px, X0, Y0, out[i], x0, x1);
         }
     }
 }
 
+/* The source pixels output rows [y0, y1) sample: the bounding box of the
+ * band's corners under the inverse map, two pixels wider on every side and
+ * clamped to the image. Every 2x2 neighbourhood the kernel reads inside the
+ * image is then inside the region, and every pixel at the region's edge is
+ * either the image's edge or two pixels away from any sample. */
+static void warp_region(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
+{
+    const warp_priv *w = s->priv;
+    double xs[2] = {0, (double)s->out.width - 1}, ys[2] = {(double)y0, (double)y1 - 1};
+    double lx = 1e300, hx = -1e300, ly = 1e300, hy = -1e300;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double sx = w->m[0] * xs[i] + w->m[1] * ys[j] + w->m[2];
+            double sy = w->m[3] * xs[i] + w->m[4] * ys[j] + w->m[5];
+            lx = fmin(lx, sx);
+            hx = fmax(hx, sx);
+            ly = fmin(ly, sy);
+            hy = fmax(hy, sy);
+        }
+    double W = (double)s->in.width, H = (double)s->in.height;
+    lx = fmax(0, floor(lx) - 2), ly = fmax(0, floor(ly) - 2);
+    hx = fmin(W, floor(hx) + 3), hy = fmin(H, floor(hy) + 3);
+    if (lx >= W)
+        lx = W - 1;
+    if (ly >= H)
+        ly = H - 1;
+    r->x0 = (size_t)lx;
+    r->y0 = (size_t)ly;
+    r->x1 = hx > lx ? (size_t)hx : r->x0 + 1; /* nothing sampled: any pixel will do */
+    r->y1 = hy > ly ? (size_t)hy : r->y0 + 1;
+}
+
+static void *warp_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
+{
+    img_acc *a = img_acc_new(s, r, err);
+    if (!a)
+        return NULL;
+    const warp_priv *w = s->priv;
+    a->k = w->k;
+    a->k.sw = (int)(r->x1 - r->x0);
+    a->k.sh = (int)(r->y1 - r->y0);
+    a->k.stride = a->rb;
+    a->k.offsets32 = a->rb * (r->y1 - r->y0) + PP_GEO_SLACK <= INT32_MAX;
+    return a;
+}
+
 static const pp__stage_ops warp_ops = {
     .name = "warp-bilinear",
-    .acc_new = img_acc_new,
+    .acc_region = warp_region,
+    .acc_new = warp_acc_new,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = warp_emit,

@@ -14,8 +14,9 @@
  * otsu matches THRESH_BINARY|THRESH_OTSU: OpenCV's double-precision scan with
  * its FLT_EPSILON guards and strict '>' tie-breaking.
  *
- * For MPI the histogram is the only state that must be summed across ranks
- * (pp__hist_acc.hist) before acc_end.
+ * Output row y reads input row y only, so an accumulator can hold any block
+ * of rows; on MPI each rank keeps its own block and the histogram is summed
+ * over the ranks (acc_counts) before acc_end.
  */
 #include <float.h>
 #include <math.h>
@@ -26,8 +27,9 @@
 
 typedef struct hist_acc {
     uint64_t hist[256];
-    uint8_t *pixels; /* the stage input, height x width x channels */
+    uint8_t *pixels; /* input rows [y0, y1), width x channels each */
     size_t row_bytes;
+    size_t y0, y1;
     uint8_t lut[256];
     bool constant; /* equalize: a one-value image stays as it is */
 } hist_acc;
@@ -46,18 +48,27 @@ static inline int luma14(int r, int g, int b)
     return descale14(r * 4899 + g * 9617 + b * 1868);
 }
 
-static void *hist_acc_new(const pp__stage *s, pp_err *err)
+/* Whole rows only: emit writes whole rows. */
+static void *hist_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
 {
     hist_acc *a = pp_calloc(1, sizeof *a, err);
     if (!a)
         return NULL;
     a->row_bytes = s->in.width * (size_t)s->in.channels;
-    a->pixels = pp_malloc_array(a->row_bytes, s->in.height, err);
+    a->y0 = r->y0;
+    a->y1 = r->y1;
+    a->pixels = pp_malloc_array(a->row_bytes, r->y1 > r->y0 ? r->y1 - r->y0 : 1, err);
     if (!a->pixels) {
         free(a);
         return NULL;
     }
     return a;
+}
+
+static uint64_t *hist_acc_counts(void *acc, size_t *n)
+{
+    *n = 256;
+    return ((hist_acc *)acc)->hist;
 }
 
 static void hist_acc_free(void *p)
@@ -83,7 +94,7 @@ static int hist_acc_rows(const pp__stage *s, void *acc, size_t y0, size_t n,
     int c = s->in.channels;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *r = rows[i];
-        memcpy(a->pixels + (y0 + i) * a->row_bytes, r, a->row_bytes);
+        memcpy(a->pixels + (y0 + i - a->y0) * a->row_bytes, r, a->row_bytes);
         if (c <= 2) {
             for (size_t x = 0; x < s->in.width; x++)
                 a->hist[r[x * (size_t)c]]++;
@@ -133,7 +144,7 @@ static void equalize_emit(const pp__stage *s, const void *acc, size_t y0, size_t
     int c = s->in.channels;
     size_t w = s->in.width;
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = a->pixels + (y0 + i) * a->row_bytes;
+        const uint8_t *src = a->pixels + (y0 + i - a->y0) * a->row_bytes;
         uint8_t *dst = out[i];
         if (a->constant) {
             memcpy(dst, src, a->row_bytes);
@@ -168,6 +179,7 @@ static const pp__stage_ops equalize_ops = {
     .emit = equalize_emit,
     .acc_bytes = hist_acc_bytes,
     .acc_free = hist_acc_free,
+    .acc_counts = hist_acc_counts,
 };
 
 static int build_equalize(const pp_filter_def *d, const pp_param_value *v, pp__planner *pl,
@@ -238,7 +250,7 @@ static void otsu_emit(const pp__stage *s, const void *acc, size_t y0, size_t n,
     const hist_acc *a = acc;
     int c = s->in.channels; /* 1 or 2: colour was converted to gray first */
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = a->pixels + (y0 + i) * a->row_bytes;
+        const uint8_t *src = a->pixels + (y0 + i - a->y0) * a->row_bytes;
         uint8_t *dst = out[i];
         for (size_t x = 0; x < s->in.width; x++) {
             dst[x * c] = a->lut[src[x * c]];
@@ -256,6 +268,7 @@ static const pp__stage_ops otsu_ops = {
     .emit = otsu_emit,
     .acc_bytes = hist_acc_bytes,
     .acc_free = hist_acc_free,
+    .acc_counts = hist_acc_counts,
     .free_priv = free,
 };
 

@@ -435,7 +435,8 @@ int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *s
         const pp__seg *s = &segs[i];
         acc_sink as = {s->to_barrier, NULL};
         pp_row_sink bsink = {acc_write, &as, NULL};
-        if (s->to_barrier && !(as.acc = s->to_barrier->ops->acc_new(s->to_barrier, err))) {
+        pp__rect whole = {0, s->out.width, 0, s->out.height};
+        if (s->to_barrier && !(as.acc = s->to_barrier->ops->acc_new(s->to_barrier, &whole, err))) {
             rc = err ? err->code : PP_ENOMEM;
             break;
         }
