@@ -9,10 +9,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build and test dependencies (Debian 12 package names).
 DEB_PKGS := gcc libc6-dev make meson ninja-build pkg-config python3 \
 	libjpeg62-turbo-dev libspng-dev libwebp-dev libtiff-dev \
-	libjansson-dev libcmocka-dev \
+	libjansson-dev libcmocka-dev libsqlite3-dev \
+	libopenmpi-dev openmpi-bin slurm-wlm munge \
 	libjpeg-turbo-progs
 
-.PHONY: all deps build test demo clean distclean
+.PHONY: all deps build test demo bench clean distclean
 
 all: build
 
@@ -38,6 +39,11 @@ test: build
 
 demo: build
 	@examples/demo.sh $(BUILD)/src/cli/pixpipe
+
+# Benchmarks against OpenCV, libvips, ImageMagick and the libjpeg-turbo floor:
+# writes bench/RESULTS.md (BENCH_QUICK=1 for a smoke run; see bench/bench.py).
+bench: build
+	@bench/run_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) demo-out

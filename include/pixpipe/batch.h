@@ -13,6 +13,10 @@
  * same size and modification time, with the same canonical pipeline and the
  * same output options. --force redoes every job.
  *
+ * Interrupted runs: outputs are renamed into place only when complete, and
+ * a run starts by removing the temporary files a killed run left in
+ * OUT_DIR, so two batches must not write the same OUT_DIR at once.
+ *
  * Thread rules: pp_batch_run blocks the caller; the progress callback is
  * called from worker threads, one call at a time.
  */
@@ -84,6 +88,10 @@ int pp_batch_run(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err);
 int pp_batch_begin(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err);
 void pp_batch_finish_job(pp_batch *b, size_t job, int rc, const pp_err *err,
                          const pp_process_stats *st);
+
+/* Marks a pending job up to date without running it, for drivers that keep
+ * their own record of what was done (the MPI journal). */
+void pp_batch_skip_job(pp_batch *b, size_t job);
 
 size_t pp_batch_jobs(const pp_batch *b, const pp_batch_job **jobs);
 pp_batch_progress pp_batch_state(const pp_batch *b);

@@ -47,6 +47,38 @@ typedef struct pp_process_stats {
 int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
                     pp_process_stats *stats, pp_err *err);
 
+/* The canonical text of the codec options in o: every field that changes
+ * the output bytes or whether an input is accepted, e.g. "format=auto
+ * quality=90 subsampling=420 progressive=0 png_level=6 lossless=0
+ * tiff=deflate strip=0 autorotate=1 max_pixels=N max_bytes=N max_scans=N".
+ * Part of a job's identity (batch log, journal). malloc'd; NULL when out of
+ * memory. */
+char *pp_process_opts_text(const pp_process_opts *o);
+
+/* Parses that text into o (defaults first); PP_EPARSE on anything else. */
+int pp_process_opts_parse(const char *text, pp_process_opts *o, pp_err *err);
+
+/* Row adaptors between codecs and the executor, for drivers that run a plan
+ * themselves (MPI). The struct is the adaptor's state: keep it alive while
+ * the source or sink is used. Errors are prefixed with `path`. */
+typedef struct pp_codec_rows {
+    pp_decoder *dec;
+    pp_encoder *enc;
+    const char *path;
+} pp_codec_rows;
+
+/* A sequential source over c->dec: rows it is not asked for are skipped. */
+pp_row_source pp_decoder_rows(pp_codec_rows *c);
+
+/* A sink writing rows to c->enc in order. */
+pp_row_sink pp_encoder_rows(pp_codec_rows *c);
+
+/* The ICC profile to write for an output of format `out` made from d's
+ * image (format `in`): d's profile, or NULL when the colour model changed
+ * (an RGB profile does not describe a gray result). */
+const uint8_t *pp_carried_icc(pp_decoder *d, const pp_format *in, const pp_format *out,
+                              size_t *len);
+
 /* The output format for OUT under these options, given the input's format. */
 pp_codec_id pp_output_codec(const char *out, pp_codec_id requested, pp_codec_id input);
 

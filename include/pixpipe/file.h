@@ -49,4 +49,13 @@ void pp_outfile_abort(pp_outfile *o);
 /* True when a file name is one pixpipe uses for temporary output. */
 bool pp_is_temp_name(const char *name);
 
+/* Removes the temporary files pp_outfile makes for `base` in folder dir
+ * (".BASE.pp-XXXXXX.tmp"); base NULL removes every such file there.
+ * Returns how many were removed. */
+size_t pp_remove_temps(const char *dir, const char *base);
+
+/* Removes every pixpipe temporary file under root (links not followed):
+ * what a killed run left behind. Returns how many. */
+size_t pp_sweep_temps(const char *root);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,55 @@ void pp_outfile_abort(pp_outfile *o)
     free(o->tmp);
     free(o->path);
     memset(o, 0, sizeof *o);
+}
+
+size_t pp_remove_temps(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t removed = 0, blen = base ? strlen(base) : 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (!pp_is_temp_name(n))
+            continue;
+        if (base && (strncmp(n + 1, base, blen) != 0 || strncmp(n + 1 + blen, ".pp-", 4) != 0))
+            continue;
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", dir, n) >= 0 && unlink(p) == 0)
+            removed++;
+        free(p);
+    }
+    closedir(d);
+    return removed;
+}
+
+#define SWEEP_MAX_DEPTH 64
+
+static size_t sweep_dir(const char *dir, int depth)
+{
+    if (depth > SWEEP_MAX_DEPTH)
+        return 0;
+    size_t removed = pp_remove_temps(dir, NULL);
+    DIR *d = opendir(dir);
+    if (!d)
+        return removed;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = NULL;
+        struct stat st;
+        if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            removed += sweep_dir(p, depth + 1);
+        free(p);
+    }
+    closedir(d);
+    return removed;
+}
+
+size_t pp_sweep_temps(const char *root)
+{
+    return sweep_dir(root, 0);
 }

@@ -99,6 +99,9 @@ int cmd_convert(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_worker(int argc, char **argv); /* hidden: a watch worker process */
 int cmd_mpi(int argc, char **argv);
 
 #endif

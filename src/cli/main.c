@@ -18,6 +18,8 @@ static const command commands[] = {
     {"batch", cmd_batch, "run pipelines on every image under a folder"},
     {"mpi", cmd_mpi, "batch or one huge image across MPI ranks (run under mpirun)"},
     {"ops", cmd_ops, "list the filters and their parameters"},
+    {"watch", cmd_watch, "watch a folder and run pipelines on every image that arrives"},
+    {"jobs", cmd_jobs, "list the jobs of a watched folder, or their statistics"},
 };
 
 static void usage(FILE *to)
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
         version();
         return CLI_OK;
     }
+    if (strcmp(cmd, "__worker") == 0) /* hidden: how `watch` starts its workers */
+        return cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

@@ -61,20 +61,18 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-/* What makes two outputs of the same input differ. */
+/* What makes two outputs of the same input differ: the canonical pipeline
+ * and the canonical codec options. */
 static uint64_t job_key(const pp_pipeline *pipe, const pp_process_opts *o)
 {
-    char *canon = pp_pipeline_canonical(pipe);
+    char *canon = pp_pipeline_canonical(pipe), *opts = pp_process_opts_text(o);
     uint64_t h = 1469598103934665603ull;
     h = fnv1a(h, canon ? canon : "", canon ? strlen(canon) : 0);
+    h = fnv1a(h, "|", 1);
+    h = fnv1a(h, opts ? opts : "", opts ? strlen(opts) : 0);
     free(canon);
-    char opts[256];
-    int n = snprintf(opts, sizeof opts, "|fmt=%d q=%d ss=%d prog=%d png=%d ll=%d tiff=%d strip=%d "
-                                        "rot=%d",
-                     (int)o->format, o->enc.quality, (int)o->enc.subsamp, o->enc.progressive,
-                     o->enc.png_level, o->enc.lossless, (int)o->enc.tiff_compression,
-                     o->enc.strip, o->dec.autorotate);
-    return fnv1a(h, opts, (size_t)n);
+    free(opts);
+    return h;
 }
 
 /* ---- batch log ---- */
@@ -309,6 +307,17 @@ void pp_batch_finish_job(pp_batch *b, size_t job, int rc, const pp_err *err,
     pthread_mutex_unlock(&b->lock);
 }
 
+void pp_batch_skip_job(pp_batch *b, size_t job)
+{
+    pthread_mutex_lock(&b->lock);
+    if (b->jobs[job].state == PP_JOB_PENDING) {
+        b->jobs[job].state = PP_JOB_UPTODATE;
+        b->prog.uptodate++;
+        b->prog.total--;
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
 static void run_job(pp_batch *b, size_t job, bool tail)
 {
     pp_batch_job *j = &b->jobs[job];
@@ -359,6 +368,10 @@ int pp_batch_begin(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
     free(state_dir);
     if (rc < 0)
         return rc;
+    size_t swept = pp_sweep_temps(b->out_dir);
+    if (swept)
+        pp_log(PP_LOG_INFO, "%s: removed %zu temporary file%s of an interrupted run", b->out_dir,
+               swept, swept == 1 ? "" : "s");
     b->log = fopen(b->log_path, "a");
     if (!b->log)
         pp_log(PP_LOG_WARN, "%s: cannot open the batch log (%s); re-runs will redo everything",

@@ -26,49 +26,62 @@ pp_codec_id pp_output_codec(const char *out, pp_codec_id requested, pp_codec_id 
     return from_ext != PP_CODEC_UNKNOWN ? from_ext : input;
 }
 
-typedef struct dec_src {
-    pp_decoder *d;
-    const char *path;
-} dec_src;
-
 /* Rows arrive in order; rows the pipeline never needs (crop) are skipped. */
 static int dec_read(void *ctx, size_t y0, size_t n, uint8_t *const *rows, pp_err *err)
 {
-    dec_src *s = ctx;
-    size_t at = pp_decoder_row(s->d);
-    int rc = y0 > at ? pp_decoder_skip(s->d, y0 - at, err) : 0;
+    pp_codec_rows *s = ctx;
+    size_t at = pp_decoder_row(s->dec);
+    int rc = y0 > at ? pp_decoder_skip(s->dec, y0 - at, err) : 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pp_decoder_read(s->d, rows[i], 0, 1, err);
+        rc = pp_decoder_read(s->dec, rows[i], 0, 1, err);
     if (rc < 0 && rc != PP_ECANCELED)
         pp_err_prefix(err, "%s", s->path);
     return rc;
 }
 
-typedef struct enc_sink {
-    pp_encoder *e;
-    const char *path;
-} enc_sink;
-
 static int enc_write(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err)
 {
     (void)y0;
-    enc_sink *s = ctx;
+    pp_codec_rows *s = ctx;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pp_encoder_write(s->e, rows[i], 0, 1, err);
+        rc = pp_encoder_write(s->enc, rows[i], 0, 1, err);
     if (rc < 0)
         pp_err_prefix(err, "%s", s->path);
     return rc;
 }
 
+pp_row_source pp_decoder_rows(pp_codec_rows *c)
+{
+    const pp_image_info *info = pp_decoder_info(c->dec);
+    pp_row_source src = {{info->width, info->height, info->channels}, true, dec_read, c, NULL};
+    return src;
+}
+
+pp_row_sink pp_encoder_rows(pp_codec_rows *c)
+{
+    pp_row_sink sink = {enc_write, c, NULL};
+    return sink;
+}
+
+const uint8_t *pp_carried_icc(pp_decoder *d, const pp_format *in, const pp_format *out,
+                              size_t *len)
+{
+    /* A profile describes the input's colour model: an RGB profile on a gray
+     * result (grayscale, canny...) would be wrong, so it is dropped then. */
+    if (pp_color_channels(out->channels) != pp_color_channels(in->channels)) {
+        *len = 0;
+        return NULL;
+    }
+    return pp_decoder_icc(d, len);
+}
+
 static int run_plan(pp_decoder *d, pp_encoder *e, const pp_plan *plan, const pp_process_opts *o,
                     const char *in, const char *out, pp_process_stats *st, pp_err *err)
 {
-    const pp_image_info *info = pp_decoder_info(d);
-    dec_src ds = {d, in};
-    enc_sink es = {e, out};
-    pp_row_source src = {{info->width, info->height, info->channels}, true, dec_read, &ds};
-    pp_row_sink sink = {enc_write, &es};
+    pp_codec_rows ds = {d, NULL, in}, es = {NULL, e, out};
+    pp_row_source src = pp_decoder_rows(&ds);
+    pp_row_sink sink = pp_encoder_rows(&es);
     pp_exec_opts eo;
     pp_exec_opts_default(&eo);
     eo.strip_rows = o->strip_rows;
@@ -122,14 +135,8 @@ int pp_process_file(const char *in, const char *out, const pp_process_opts *o,
         goto done;
     }
     of.sync = o->sync;
-    /* A profile describes the input's colour model: an RGB profile on a gray
-     * result (grayscale, canny...) would be wrong, so it is dropped then. */
     size_t icc_len;
-    const uint8_t *icc = pp_decoder_icc(d, &icc_len);
-    if (pp_color_channels(st->out_fmt.channels) != pp_color_channels(st->in_fmt.channels)) {
-        icc = NULL;
-        icc_len = 0;
-    }
+    const uint8_t *icc = pp_carried_icc(d, &st->in_fmt, &st->out_fmt, &icc_len);
     uint64_t t0 = pp_clock_ns();
     e = pp_encoder_open(of.fp, st->out_codec, &st->out_fmt, &o->enc, icc, icc_len, err);
     st->encode_ns += pp_clock_ns() - t0;

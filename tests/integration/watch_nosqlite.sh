@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# pixpipe built without SQLite: watch and jobs say so and exit 69
+# (registered only in such builds).
+# Usage: watch_nosqlite.sh PIXPIPE
+set -u
+PIXPIPE=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() {
+    local what=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
+}
+mkdir -p "$tmp/in"
+"$PIXPIPE" watch "$tmp/in" "$tmp/out" -p a=invert 2>"$tmp/err"
+check "watch exits 69" test $? -eq 69
+check "watch says why" grep -q 'built without SQLite' "$tmp/err"
+"$PIXPIPE" jobs "$tmp/out" 2>"$tmp/err"
+check "jobs exits 69" test $? -eq 69
+check "jobs says why" grep -q 'built without SQLite' "$tmp/err"
+echo "watch_nosqlite.sh: $pass checks passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
