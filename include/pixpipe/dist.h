@@ -28,6 +28,7 @@ typedef struct pp_mpi_rank_stats {
 
 typedef struct pp_mpi_batch_opts {
     pp_batch_opts batch;           /* threads = threads per rank */
+    const char *state_dir;         /* journal (as watch's) for checkpoint and restart; NULL: none */
     pp_batch_progress_fn progress; /* rank 0: called as results arrive */
     void *progress_ctx;
 } pp_mpi_batch_opts;
@@ -45,9 +46,46 @@ typedef struct pp_mpi_batch_result {
  * reads and writes files directly (a shared file system). Progress and the
  * per-rank summary are for rank 0 to print. Returns 0, or a status on rank 0
  * (PP_ECANCELED when interrupted). Outputs, atomic writes and the batch log
- * are those of pp_batch, so a rerun after a crash skips what was done. */
+ * are those of pp_batch, so a rerun after a crash skips what was done.
+ * With state_dir, rank 0 instead records every job in the journal watch
+ * uses (queue.h): jobs are claimed from it, done ones are never redone, and
+ * jobs a killed run left running are retried. */
 int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipeline *pipes,
                  size_t npipes, const pp_mpi_batch_opts *o, pp_mpi_batch_result *res,
                  pp_err *err);
+
+/* The pipeline's message-passing interface (pp_comm, pipeline.h) over
+ * MPI_COMM_WORLD; MPI must be initialised. */
+pp_comm pp_mpi_comm(void);
+
+/* ---- one image across ranks ---- */
+
+typedef struct pp_mpi_apply_opts {
+    pp_process_opts proc; /* pipeline, codec options, format; threads = threads per rank */
+    bool force_scatter;   /* read on rank 0 and scatter even when ranks could read */
+    bool force_gather;    /* encode on rank 0 even for PNM output */
+} pp_mpi_apply_opts;
+
+typedef struct pp_mpi_rank_report {
+    uint64_t rows;          /* output rows this rank computed */
+    uint64_t buffer_bytes;  /* its largest set of row buffers */
+    uint64_t peak_rss_kb;   /* its peak resident memory */
+    uint64_t read_ns, compute_ns, exchange_ns, write_ns, total_ns;
+} pp_mpi_rank_report;
+
+typedef struct pp_mpi_apply_result {
+    int nranks;
+    bool local_read;        /* every rank read its own rows */
+    bool parallel_write;    /* every rank wrote its rows (MPI-IO) */
+    pp_format in, out;
+    uint64_t wall_ns;
+    pp_mpi_rank_report *ranks; /* rank 0: nranks entries, malloc'd; caller frees */
+} pp_mpi_apply_result;
+
+/* Splits one image into row blocks across ranks and writes OUT (atomically:
+ * a temporary file renamed by rank 0). The bytes equal `pixpipe apply`.
+ * Collective; the return value and err are meaningful on every rank. */
+int pp_mpi_apply(const char *in, const char *out, const pp_mpi_apply_opts *o,
+                 pp_mpi_apply_result *res, pp_err *err);
 
 #endif

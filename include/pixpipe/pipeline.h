@@ -107,6 +107,65 @@ void pp_exec_opts_default(pp_exec_opts *o);
 int pp_plan_run(const pp_plan *plan, const pp_row_source *src, const pp_row_sink *sink,
                 const pp_exec_opts *o, pp_exec_stats *stats, pp_err *err);
 
+/* ---- distributed runs (MPI: src/dist implements pp_comm) ---- */
+
+/* What pp_plan_run_dist needs from a message-passing layer. Every function
+ * is collective over all ranks unless marked point to point. */
+typedef struct pp_comm {
+    int rank, size;
+    void *ctx;
+    /* Sums n counts elementwise over all ranks, in place. */
+    int (*sum)(void *ctx, uint64_t *v, size_t n, pp_err *err);
+    /* *flag becomes true on every rank when it is true on any. */
+    int (*any)(void *ctx, bool *flag, pp_err *err);
+    /* All to all: send[r] (slen[r] bytes) goes to rank r; recv[r] gets
+     * rlen[r] bytes from rank r (sizes are known on both sides). */
+    int (*exchange)(void *ctx, const uint8_t *const *send, const size_t *slen,
+                    uint8_t *const *recv, const size_t *rlen, pp_err *err);
+    /* Point to point. */
+    int (*send)(void *ctx, int to, const void *buf, size_t len, pp_err *err);
+    int (*recv)(void *ctx, int from, void *buf, size_t len, pp_err *err);
+} pp_comm;
+
+/* The image a distributed run reads. local: every rank opens it and reads
+ * only the rows its block needs (skipping is cheap: baseline JPEG, TIFF,
+ * PNM); otherwise rank 0 reads it all and sends each rank its rows. open
+ * gives a sequential row source; close ends it. */
+typedef struct pp_dist_source {
+    pp_format fmt;
+    bool local;
+    int (*open)(void *ctx, pp_row_source *src, pp_err *err);
+    void (*close)(void *ctx);
+    void *ctx;
+} pp_dist_source;
+
+/* Where the output goes. parallel: every rank writes its own rows
+ * (write_rows at any y, e.g. MPI-IO into a PNM); otherwise rank 0 receives
+ * every block in order and writes them through `sink`. */
+typedef struct pp_dist_sink {
+    bool parallel;
+    pp_row_sink sink; /* rank 0, when not parallel */
+    int (*write_rows)(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err);
+    void *ctx;
+} pp_dist_sink;
+
+typedef struct pp_dist_stats {
+    uint64_t read_ns, compute_ns, exchange_ns, write_ns, total_ns;
+    size_t rows;        /* output rows of the last segment this rank computed */
+    size_t peak_bytes;  /* largest working set of row buffers on this rank */
+} pp_dist_stats;
+
+/* Runs the plan with each segment's output rows split into contiguous
+ * blocks, one per rank; every rank computes its block (on o->threads threads
+ * with o->pool). Rows a block needs from other ranks' blocks arrive by one
+ * exchange per segment (halos, however thin the blocks); histogram barriers
+ * sum their counts, Canny's hysteresis joins edges across block edges until
+ * nothing changes, and geometry barriers gather the input region their rows
+ * read. The result is bit-identical to pp_plan_run. Collective. */
+int pp_plan_run_dist(const pp_plan *plan, const pp_comm *comm, const pp_dist_source *src,
+                     const pp_dist_sink *out, const pp_exec_opts *o, pp_dist_stats *stats,
+                     pp_err *err);
+
 /* Convenience for tests and small images: runs on an in-memory image and
  * returns a new image (free with pp_image_free). */
 pp_image *pp_plan_run_image(const pp_plan *plan, const pp_image *in, const pp_exec_opts *o,

@@ -17,16 +17,24 @@ static const char mpi_help[] =
     "  on a file system all ranks see. Layout, atomic outputs and the up-to-date\n"
     "  log are those of 'pixpipe batch': rerunning after a crash skips what was\n"
     "  done.\n"
-    "apply: one image split into row blocks across ranks.\n"
+    "apply: one image split into row blocks across ranks; the output is\n"
+    "  bit-identical to 'pixpipe apply'. Ranks read their own rows of baseline\n"
+    "  JPEG, TIFF and PNM (else rank 0 reads and scatters); a PNM output is\n"
+    "  written by every rank with MPI-IO (else rank 0 gathers and encodes).\n"
     "\n"
     "  -p, --pipeline [NAME=]PIPE  pipeline(s), as for 'pixpipe batch'/'apply'\n"
     "      --threads N          threads per rank (default: SLURM_CPUS_PER_TASK,\n"
     "                           else OMP_NUM_THREADS, else 1)\n"
     "      --force              redo outputs that are up to date (batch)\n"
+    "      --state DIR          batch: record every job in DIR/journal.db (the journal\n"
+    "                           'pixpipe watch' keeps; see 'pixpipe jobs --state DIR');\n"
+    "                           a rerun skips done jobs and retries interrupted ones\n"
     "      --quiet              no progress and no summary\n"
+    "      --scatter            apply: read on rank 0 and scatter even when ranks could\n"
+    "      --gather             apply: encode on rank 0 even for a PNM output\n"
     "  -h, --help               this help\n\n";
 
-enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET };
+enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_SCATTER, OPT_GATHER, OPT_STATE };
 
 /* Threads per rank: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1. */
 static int rank_threads(int given)
@@ -72,6 +80,7 @@ static int mpi_batch(int argc, char **argv)
         {"threads", required_argument, NULL, 'j'},
         {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"state", required_argument, NULL, OPT_STATE},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -101,6 +110,7 @@ static int mpi_batch(int argc, char **argv)
             break;
         case OPT_FORCE: mo.batch.force = true; break;
         case OPT_QUIET: quiet = true; break;
+        case OPT_STATE: mo.state_dir = optarg; break;
         case 'h':
             if (root)
                 printf("%s", mpi_help);
@@ -113,7 +123,11 @@ static int mpi_batch(int argc, char **argv)
         status = cli_usage("mpi batch", "no pipeline: give -p PIPE or -p NAME=PIPE");
     if (status == CLI_OK && argc - optind != 2)
         status = cli_usage("mpi batch", "expected IN_DIR and OUT_DIR");
+    if (status == CLI_OK && mo.state_dir && mo.batch.force)
+        status = cli_usage("mpi batch", "--state keeps its own record; --force does not apply");
     if (status == CLI_OK) {
+        /* the journal decides what is done, not the batch log */
+        mo.batch.force = mo.batch.force || mo.state_dir;
         mo.batch.threads = rank_threads(threads);
         cli_install_signals();
         mo.batch.cancel = &cli_cancel;
@@ -145,6 +159,94 @@ static int mpi_batch(int argc, char **argv)
     return status < 0 ? CLI_OK : status;
 }
 
+static void print_apply(const pp_mpi_apply_result *r)
+{
+    printf("mpi apply: %zux%zu -> %zux%zu on %d rank%s; input %s, output %s\n", r->in.width,
+           r->in.height, r->out.width, r->out.height, r->nranks, r->nranks == 1 ? "" : "s",
+           r->local_read ? "read by every rank (own rows)" : "read by rank 0 and scattered",
+           r->parallel_write ? "written by every rank (MPI-IO)" : "gathered and encoded by rank 0");
+    printf("rank   rows  buffers MB  peak RSS MB  read s  compute s  exchange s  write s\n");
+    for (int i = 0; i < r->nranks; i++) {
+        const pp_mpi_rank_report *k = &r->ranks[i];
+        printf("%4d %6llu %11.1f %12.1f %7.2f %10.2f %11.2f %8.2f\n", i,
+               (unsigned long long)k->rows, k->buffer_bytes / 1e6, k->peak_rss_kb / 1024.0,
+               k->read_ns / 1e9, k->compute_ns / 1e9, k->exchange_ns / 1e9, k->write_ns / 1e9);
+    }
+    printf("wall %.2f s\n", r->wall_ns / 1e9);
+}
+
+static int mpi_apply(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_DECODE_LONGOPTS,
+        CLI_ENCODE_LONGOPTS,
+        {"pipeline", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"scatter", no_argument, NULL, OPT_SCATTER},
+        {"gather", no_argument, NULL, OPT_GATHER},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    pp_mpi_apply_opts mo;
+    memset(&mo, 0, sizeof mo);
+    pp_process_opts_default(&mo.proc);
+    const char *text = NULL;
+    bool quiet = false, root = pp_mpi_rank() == 0;
+    int status = CLI_OK, opt, threads = 0;
+    pp_err err;
+    unsigned long long v;
+    while (status == CLI_OK && (opt = getopt_long(argc, argv, "hq:p:j:", longopts, NULL)) != -1) {
+        int r = cli_codec_option(&mo.proc, opt, optarg, &err);
+        if (r != 0) {
+            if (r < 0)
+                status = cli_usage("mpi apply", "%s", err.msg);
+            continue;
+        }
+        switch (opt) {
+        case 'p': text = optarg; break;
+        case 'j':
+            if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
+                status = cli_usage("mpi apply", "%s", err.msg);
+            threads = (int)v;
+            break;
+        case OPT_QUIET: quiet = true; break;
+        case OPT_SCATTER: mo.force_scatter = true; break;
+        case OPT_GATHER: mo.force_gather = true; break;
+        case 'h':
+            if (root)
+                printf("%s", mpi_help);
+            status = -1;
+            break;
+        default: status = cli_usage("mpi apply", "unknown option"); break;
+        }
+    }
+    if (status == CLI_OK && !text)
+        status = cli_usage("mpi apply", "no pipeline: give -p PIPE");
+    if (status == CLI_OK && argc - optind != 2)
+        status = cli_usage("mpi apply", "expected IN and OUT");
+    const char *out = status == CLI_OK ? argv[optind + 1] : NULL;
+    if (status == CLI_OK && mo.proc.format == PP_CODEC_UNKNOWN &&
+        pp_codec_from_path(out) == PP_CODEC_UNKNOWN)
+        status = cli_usage("mpi apply", "cannot tell the output format from \"%s\"", out);
+    pp_pipeline *pipe = status == CLI_OK ? cli_load_pipeline(text, NULL, &status) : NULL;
+    if (pipe) {
+        mo.proc.pipeline = pipe;
+        mo.proc.threads = rank_threads(threads);
+        cli_install_signals();
+        mo.proc.cancel = &cli_cancel;
+        pp_mpi_apply_result res;
+        int rc = pp_mpi_apply(argv[optind], out, &mo, &res, &err);
+        if (root && !quiet && res.ranks)
+            print_apply(&res);
+        if (rc < 0)
+            status = root ? cli_fail(&err) : pp_exit_code(rc);
+        free(res.ranks);
+        pp_pipeline_free(pipe);
+    }
+    return status < 0 ? CLI_OK : status;
+}
+
 int cmd_mpi(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -159,6 +261,8 @@ int cmd_mpi(int argc, char **argv)
     int status;
     if (strcmp(argv[1], "batch") == 0)
         status = mpi_batch(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "apply") == 0)
+        status = mpi_apply(argc - 1, argv + 1);
     else
         status = cli_usage("mpi", "unknown subcommand \"%s\" (batch, apply)", argv[1]);
     pp_mpi_finalize();

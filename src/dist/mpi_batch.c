@@ -18,6 +18,13 @@
  *
  * Messages are byte buffers: REQ/FINAL = header + results, TASKS = header +
  * jobs (index, pipeline, input and output paths).
+ *
+ * With a state folder rank 0 keeps the jobs in the journal `watch` uses:
+ * every job is enqueued (identity: input path, "stat:<size>:<mtime ns>",
+ * pipeline name, canonical pipeline and options), jobs are handed out in the
+ * journal's claim order (the same largest-first order) and their outcome is
+ * committed there. A rerun skips done jobs, retries what a killed run left
+ * running (requeue_expired) and reports what failed before.
  */
 #include <mpi.h>
 #include <pthread.h>
@@ -26,6 +33,8 @@
 #include <time.h>
 
 #include "pixpipe/dist.h"
+#include "pixpipe/file.h"
+#include "pixpipe/queue.h"
 
 enum { TAG_REQ = 11, TAG_TASKS = 12, TAG_FINAL = 13 };
 
@@ -212,25 +221,80 @@ static void nap(void)
 
 /* ---- rank 0 ---- */
 
+typedef struct id_index {
+    int64_t id;
+    size_t job;
+} id_index;
+
 typedef struct master {
     pp_batch *b;
     const pp_batch_job *jobs;
     size_t njobs, next, outstanding;
     int nranks, finals;
     pp_mpi_rank_stats *ranks;
+    /* journal mode */
+    pp_queue *q;
+    int64_t *qid;        /* per job */
+    id_index *by_id;     /* sorted by id */
 } master;
 
-/* Next pending job index, or -1. */
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = ((const id_index *)a)->id, y = ((const id_index *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Next job to hand out, or -1: the next pending one, or the journal's next
+ * claim. */
 static int64_t next_job(master *m, const pp_cancel *cancel)
 {
     if (pp_canceled(cancel))
         return -1;
+    if (m->q) {
+        pp_job job;
+        int64_t due;
+        pp_err e;
+        memset(&job, 0, sizeof job);
+        if (m->q->ops->claim(m->q, "mpi", pp_wall_ms(), (int64_t)24 * 3600 * 1000, &job, &due,
+                             &e) != 1)
+            return -1;
+        id_index key = {job.id, 0};
+        const id_index *hit = bsearch(&key, m->by_id, m->njobs, sizeof *m->by_id, cmp_id);
+        pp_job_clear(&job);
+        if (!hit)
+            return -1;
+        m->outstanding++;
+        return (int64_t)hit->job;
+    }
     while (m->next < m->njobs && m->jobs[m->next].state != PP_JOB_PENDING)
         m->next++;
     if (m->next >= m->njobs)
         return -1;
     m->outstanding++;
     return (int64_t)m->next++;
+}
+
+/* Records a job's outcome (in the journal first, when there is one). A job
+ * the journal puts back to retrying stays pending here and is claimed again. */
+static void finish(master *m, size_t job, int rc, const pp_err *e, const pp_process_stats *st)
+{
+    m->outstanding--;
+    if (m->q) {
+        pp_err qe;
+        int64_t now = pp_wall_ms(), id = m->qid[job];
+        if (rc == 0) {
+            pp_job_times t = {st->decode_ns, st->filter_ns, st->encode_ns, st->total_ns};
+            m->q->ops->complete(m->q, id, "mpi", now, &t, NULL, &qe);
+        } else if (rc == PP_ECANCELED) {
+            m->q->ops->release(m->q, id, "mpi", &qe);
+        } else {
+            pp_jstate state = PP_JS_FAILED;
+            m->q->ops->fail_job(m->q, id, "mpi", now, e, &state, &qe);
+            if (state == PP_JS_RETRYING)
+                return;
+        }
+    }
+    pp_batch_finish_job(m->b, job, rc, e, st);
 }
 
 static void take_results(master *m, const uint8_t *p, size_t len)
@@ -240,8 +304,7 @@ static void take_results(master *m, const uint8_t *p, size_t len)
     for (int32_t i = 0; i < h->nresults && sizeof *h + (size_t)(i + 1) * sizeof *w <= len; i++) {
         pp_err e = {w[i].rc, ""};
         snprintf(e.msg, sizeof e.msg, "%s", w[i].msg);
-        pp_batch_finish_job(m->b, (size_t)w[i].job, w[i].rc, &e, &w[i].st);
-        m->outstanding--;
+        finish(m, (size_t)w[i].job, w[i].rc, &e, &w[i].st);
     }
 }
 
@@ -305,8 +368,7 @@ static void own_results(master *m, rank_ctx *r)
     for (size_t i = 0; i < n; i++) {
         pp_err e = {w[i].rc, ""};
         snprintf(e.msg, sizeof e.msg, "%s", w[i].msg);
-        pp_batch_finish_job(m->b, (size_t)w[i].job, w[i].rc, &e, &w[i].st);
-        m->outstanding--;
+        finish(m, (size_t)w[i].job, w[i].rc, &e, &w[i].st);
     }
     free(w);
 }
@@ -417,6 +479,90 @@ static void run_worker_rank(rank_ctx *r, int threads)
     free(msg.p);
 }
 
+/* ---- the journal ---- */
+
+typedef struct journal_seed {
+    master *m;
+} journal_seed;
+
+/* A job the journal already knew: done ones are skipped, ones that failed
+ * before are reported as failed again. */
+static int note_known(const pp_job *j, void *ctx)
+{
+    master *m = ctx;
+    id_index key = {j->id, 0};
+    const id_index *hit = bsearch(&key, m->by_id, m->njobs, sizeof *m->by_id, cmp_id);
+    if (!hit)
+        return 0;
+    if (j->state == PP_JS_DONE) {
+        pp_batch_skip_job(m->b, hit->job);
+    } else if (j->state == PP_JS_FAILED) {
+        pp_err e = {j->error_code ? j->error_code : PP_ECORRUPT, ""};
+        snprintf(e.msg, sizeof e.msg, "%s", j->error ? j->error : "failed in an earlier run");
+        pp_batch_finish_job(m->b, hit->job, e.code, &e, NULL);
+    }
+    return 0;
+}
+
+/* Opens the journal, re-queues what a killed run left running, enqueues
+ * every job and learns what was done before. */
+static int open_journal(master *m, const pp_named_pipeline *pipes, const pp_batch_opts *bo,
+                        const char *dir, pp_err *err)
+{
+    pp_queue_opts qo;
+    pp_queue_opts_default(&qo);
+    qo.create = true;
+    qo.retry_delay_ms = 0;
+    int rc = pp_mkdirs(dir, err);
+    if (rc < 0 || !(m->q = pp_queue_open(dir, &qo, err)))
+        return rc < 0 ? rc : (err ? err->code : PP_EIO);
+    int64_t now = pp_wall_ms();
+    if ((rc = m->q->ops->requeue_expired(m->q, now, INT64_MAX, NULL, NULL, err)) < 0)
+        return rc;
+    size_t n = m->njobs;
+    pp_job_spec *specs = calloc(n ? n : 1, sizeof *specs);
+    char **strs = calloc(n ? 3 * n : 1, sizeof *strs);
+    char *opts = pp_process_opts_text(&bo->proc);
+    m->qid = calloc(n ? n : 1, sizeof *m->qid);
+    m->by_id = calloc(n ? n : 1, sizeof *m->by_id);
+    bool *created = calloc(n ? n : 1, sizeof *created);
+    rc = specs && strs && opts && m->qid && m->by_id && created ? 0 : PP_ENOMEM;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const pp_batch_job *j = &m->jobs[i];
+        char *hash = NULL, *canon = pp_pipeline_canonical(pipes[j->pipe].pipeline);
+        if (asprintf(&hash, "stat:%llu:%lld", (unsigned long long)j->size,
+                     (long long)j->mtime_ns) < 0)
+            hash = NULL;
+        strs[3 * i] = hash;
+        strs[3 * i + 1] = canon;
+        if (!hash || !canon) {
+            rc = PP_ENOMEM;
+            break;
+        }
+        specs[i] = (pp_job_spec){j->in, hash, j->size, pipes[j->pipe].name[0] ? pipes[j->pipe].name
+                                                                              : "-",
+                                 canon, opts, j->out};
+    }
+    if (rc == 0)
+        rc = m->q->ops->enqueue(m->q, specs, n, now, created, m->qid, err);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        m->by_id[i] = (id_index){m->qid[i], i};
+    if (rc == 0) {
+        qsort(m->by_id, n, sizeof *m->by_id, cmp_id);
+        pp_job_filter f = {0, -1, NULL, NULL, false};
+        rc = m->q->ops->list(m->q, &f, note_known, m, err);
+    }
+    if (rc == PP_ENOMEM)
+        pp_err_set(err, PP_ENOMEM, "out of memory");
+    for (size_t i = 0; strs && i < 3 * n; i++)
+        free(strs[i]);
+    free(strs);
+    free(specs);
+    free(opts);
+    free(created);
+    return rc;
+}
+
 /* ---- entry ---- */
 
 static void ctx_init(rank_ctx *r, const pp_named_pipeline *pipes, const pp_batch_opts *bo)
@@ -489,10 +635,21 @@ int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipelin
     uint64_t t0 = pp_clock_ns();
     if (rc == 0) {
         if (rank == 0) {
-            master m = {b, NULL, 0, 0, 0, nranks, 0, calloc((size_t)nranks, sizeof(*m.ranks))};
+            master m = {b, NULL, 0, 0, 0, nranks, 0, calloc((size_t)nranks, sizeof(*m.ranks)),
+                        NULL, NULL, NULL};
             m.njobs = pp_batch_jobs(b, &m.jobs);
+            if (o->state_dir && open_journal(&m, pipes, &o->batch, o->state_dir, err) < 0) {
+                rc = err ? err->code : PP_EIO;
+                /* the other ranks are waiting for work: tell them there is none */
+                m.next = m.njobs;
+                pp_queue_close(m.q);
+                m.q = NULL;
+            }
             run_master(&m, &r, threads, o->batch.cancel);
             join_workers(&r, th, threads);
+            pp_queue_close(m.q);
+            free(m.qid);
+            free(m.by_id);
             m.ranks[0] = r.stats;
             res->ranks = m.ranks;
             pp_batch_progress p = pp_batch_state(b);

@@ -39,3 +39,13 @@ int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipelin
     (void)res;
     return pp_err_set(err, PP_ENOTBUILT, "this pixpipe was built without MPI");
 }
+
+int pp_mpi_apply(const char *in, const char *out, const pp_mpi_apply_opts *o,
+                 pp_mpi_apply_result *res, pp_err *err)
+{
+    (void)in;
+    (void)out;
+    (void)o;
+    (void)res;
+    return pp_err_set(err, PP_ENOTBUILT, "this pixpipe was built without MPI");
+}
