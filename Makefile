@@ -11,7 +11,7 @@ DEB_PKGS := gcc libc6-dev make meson ninja-build pkg-config python3 \
 	libjpeg62-turbo-dev libspng-dev libwebp-dev libtiff-dev \
 	libjansson-dev libcmocka-dev libsqlite3-dev \
 	libopenmpi-dev openmpi-bin slurm-wlm munge \
-	libjpeg-turbo-progs
+	libjpeg-turbo-progs python3-opencv
 
 .PHONY: all deps build test demo bench clean distclean
 

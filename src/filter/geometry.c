@@ -992,12 +992,13 @@ static void area_prep(const pp__stage *s, const uint8_t *raw, void *prepared)
     p->hpass(&p->tab, raw, prepared);
 }
 
-/* Scratch: one float row of sums, then the row pointers of one output row. */
+/* Scratch: the row pointers of one output row, then one float row of sums
+ * (pointers first: they need the stricter alignment). */
 static size_t area_scratch_bytes(const pp__stage *s, size_t rows)
 {
     (void)rows;
     const area_priv *p = s->priv;
-    return row_bytes(&s->out) * sizeof(float) + p->y.maxtaps * sizeof(float *);
+    return p->y.maxtaps * sizeof(float *) + row_bytes(&s->out) * sizeof(float);
 }
 
 static void area_run(const pp__stage *s, const void *const *in, size_t y0, size_t n,
@@ -1005,8 +1006,8 @@ static void area_run(const pp__stage *s, const void *const *in, size_t y0, size_
 {
     const area_priv *p = s->priv;
     size_t width = row_bytes(&s->out);
-    float *sum = scratch;
-    const float **rows = (const float **)(sum + width);
+    const float **rows = scratch;
+    float *sum = (float *)(rows + p->y.maxtaps);
     uint32_t a = p->y.src[p->y.start[y0]];
     for (size_t i = 0; i < n; i++) {
         uint32_t e0 = p->y.start[y0 + i], e1 = p->y.start[y0 + i + 1];

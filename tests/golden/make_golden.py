@@ -39,12 +39,13 @@ def load(path):
     return img
 
 
-def save(path, img):
+def save(path, img, level=9):
+    """PNG; level 9 for committed references, a fast level for temporary ones."""
     if img.ndim == 3 and img.shape[2] == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
     elif img.ndim == 3 and img.shape[2] == 4:
         img = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
-    if not cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, 9]):
+    if not cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, level]):
         raise SystemExit("cannot write %s" % path)
 
 
@@ -133,15 +134,16 @@ def write_goldens(only):
 def write_samples(outdir, photos):
     os.makedirs(outdir, exist_ok=True)
     lines = []
+    images = {photo: load(photo) for photo in photos}
     for fam, cases in load_families().items():
         for case in cases:
             if case.get("samples", True) is False:
                 continue
             for photo in photos:
-                img = load(photo)
+                img = images[photo]
                 base = os.path.splitext(os.path.basename(photo))[0]
                 rname = "%s_%s_%s.png" % (fam, case["name"], base)
-                save(os.path.join(outdir, rname), np.ascontiguousarray(case["ref"](img.copy())))
+                save(os.path.join(outdir, rname), np.ascontiguousarray(case["ref"](img.copy())), 1)
                 mode, tol = case["tol"]
                 lines.append("\t".join([case["name"], photo, rname, mode, str(tol),
                                         case["pipeline"]]))

@@ -12,7 +12,8 @@
  *
  * With a manifest path argument (argv[1]) it checks that manifest alone,
  * resolving paths against the manifest's folder: the slow sample test uses
- * this with references made at test time.
+ * this with references made at test time. --quick (argv[2]) runs each case
+ * only at the default strip and on 2 threads, for large images.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -123,6 +124,15 @@ static const run_cfg runs[] = {
     {1, 8, false, "8 threads"},          {3, 8, true, "8 threads, generic kernels"},
 };
 
+static size_t nruns = sizeof runs / sizeof runs[0];
+
+static const run_cfg quick_runs[] = {
+    {0, 1, false, "the default strip"},
+    {0, 2, false, "2 threads"},
+};
+
+static const run_cfg *active_runs = runs;
+
 static pp_image *run_one(const char *text, const pp_image *in, const run_cfg *r, pp_err *err)
 {
     if (r->generic)
@@ -152,12 +162,12 @@ static bool check_case(const char *dir, const gcase *c)
     pp_image *in = load(dir, c->input), *ref = load(dir, c->ref);
     pp_image *first = NULL;
     bool ok = true;
-    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+    for (size_t i = 0; i < nruns; i++) {
         pp_err err;
-        pp_image *out = run_one(c->pipeline, in, &runs[i], &err);
+        pp_image *out = run_one(c->pipeline, in, &active_runs[i], &err);
         if (!out) {
             printf("  %s %s: pipeline \"%s\" failed (%s): %s\n", c->name, c->input,
-                   c->pipeline, runs[i].what, err.msg);
+                   c->pipeline, active_runs[i].what, err.msg);
             ok = false;
             break;
         }
@@ -167,7 +177,7 @@ static bool check_case(const char *dir, const gcase *c)
             continue;
         }
         if (!pp_image_equal(first, out)) {
-            printf("  %s %s: %s changes the output\n", c->name, c->input, runs[i].what);
+            printf("  %s %s: %s changes the output\n", c->name, c->input, active_runs[i].what);
             ok = false;
         }
         pp_image_free(out);
@@ -211,6 +221,10 @@ int main(int argc, char **argv)
     static char paths[64][1024];
     struct CMUnitTest tests[64];
     size_t n = 0;
+    if (argc > 2 && strcmp(argv[2], "--quick") == 0) {
+        active_runs = quick_runs;
+        nruns = sizeof quick_runs / sizeof quick_runs[0];
+    }
     if (argc > 1) {
         snprintf(paths[0], sizeof paths[0], "%s", argv[1]);
         tests[n++] = (struct CMUnitTest){argv[1], run_manifest, NULL, NULL, paths[0]};

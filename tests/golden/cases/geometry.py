@@ -4,7 +4,7 @@ Moves (rotations by multiples of 90, flips, crops) and the integer paths of
 resize (linear, area with integer factors) are exact. Paths that go through
 libm (sin/cos of the rotation, Lanczos weights) or float sums (cubic, area
 with other factors) are exact here too but allowed 1 for other libms, the
-tolerance docs/filters/geometry.md promises.
+tolerance docs/filters.md (geometry) promises.
 """
 import math
 
@@ -25,7 +25,7 @@ def _rotate(angle, expand=False, background=0):
         h, w = img.shape[:2]
         m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -angle, 1.0)
         ow, oh = w, h
-        if expand:  # the bounding box, as docs/filters/geometry.md defines it
+        if expand:  # the bounding box, as docs/filters.md (geometry) defines it
             ow = int(math.ceil(w * abs(m[0, 0]) + h * abs(m[0, 1]) - 1e-6))
             oh = int(math.ceil(w * abs(m[0, 1]) + h * abs(m[0, 0]) - 1e-6))
             m[0, 2] += (ow - w) / 2
