@@ -58,6 +58,20 @@ info=$("$PIXPIPE" info "${LIMITS[@]}" "$tmp/out.jpg")
 check "output is a ${SIZE}x${SIZE} baseline JPEG: $info" \
     grep -qF ": jpeg, ${SIZE}x${SIZE}, 3 channels (RGB), 8-bit, YCbCr 4:2:0, orientation 1," <<<"$info"
 check "no temporary left" test -z "$(find "$tmp" -name '.*.tmp')"
+rm -f "$tmp/out.jpg"
+
+# The fused strip executor: neighbourhood stages keep only the rows their
+# halos need, so memory grows with the width, not the height (96 MB bound).
+PIPE='gaussian sigma=3 | median ksize=5 | sharpen'
+APPLY_LIMIT_KB=98304
+"$PEAKRSS" -o "$tmp/apply.kb" "$PIXPIPE" apply -j 1 "${LIMITS[@]}" -p "$PIPE" "$tmp/in.jpg" "$tmp/out.jpg"
+check "apply '$PIPE' exits 0" test $? -eq 0
+apply_kb=$(cat "$tmp/apply.kb" 2>/dev/null || echo 0)
+echo "pixpipe apply '$PIPE' peak RSS: $apply_kb KB"
+check "apply peak RSS $apply_kb KB < $APPLY_LIMIT_KB KB" test "$apply_kb" -gt 0 -a "$apply_kb" -lt "$APPLY_LIMIT_KB"
+info=$("$PIXPIPE" info "${LIMITS[@]}" "$tmp/out.jpg")
+check "apply output is ${SIZE}x${SIZE}: $info" grep -qF ": jpeg, ${SIZE}x${SIZE}, 3 channels" <<<"$info"
+check "no temporary left after apply" test -z "$(find "$tmp" -name '.*.tmp')"
 
 rm -f "$tmp/in.jpg" "$tmp/out.jpg"
 echo "memory.sh: $checks checks, $failures failed"
