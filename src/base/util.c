@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 void *pp_malloc(size_t n, pp_err *err)
@@ -32,6 +33,11 @@ void *pp_malloc_array(size_t count, size_t size, pp_err *err)
     return pp_malloc(n, err);
 }
 
+/* Buffers of several megabytes (whole images, accumulators) are aligned to
+ * 2 MB and advised as transparent huge pages: filling a fresh 36 MB image
+ * then takes a few dozen page faults instead of about nine thousand. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
 void *pp_malloc_aligned(size_t n, pp_err *err)
 {
     size_t rounded;
@@ -40,7 +46,17 @@ void *pp_malloc_aligned(size_t n, pp_err *err)
         return NULL;
     }
     rounded &= ~(size_t)63;
-    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    void *p = NULL;
+    if (rounded >= 2 * HUGE_PAGE) {
+        if (posix_memalign(&p, HUGE_PAGE, rounded) != 0)
+            p = NULL;
+#ifdef MADV_HUGEPAGE
+        if (p)
+            madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
+    } else {
+        p = aligned_alloc(64, rounded ? rounded : 64);
+    }
     if (!p)
         pp_err_set(err, PP_ENOMEM, "out of memory allocating %zu bytes", n);
     return p;

@@ -35,7 +35,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "filter_impl.h"
 #include "geometry_kern.h"
@@ -72,29 +71,18 @@ static inline const uint8_t *acc_px(const img_acc *a, size_t x, size_t y, int c)
     return a->px + (y - a->r.y0) * a->rb + (x - a->r.x0) * (size_t)c;
 }
 
-/* The pixels are read across rows (rotations), so a large accumulator asks
- * for transparent huge pages: far fewer page faults when it fills and TLB
- * misses when it is read column-wise. PP_GEO_SLACK bytes follow the image
- * for the kernels' wide loads. */
+/* The pixels are read across rows (rotations): pp_malloc_aligned gives a
+ * large accumulator transparent huge pages, so far fewer page faults when it
+ * fills and TLB misses when it is read column-wise. PP_GEO_SLACK bytes
+ * follow the image for the kernels' wide loads. */
 static uint8_t *alloc_pixels(size_t rb, size_t rows, pp_err *err)
 {
-    const size_t huge = (size_t)2 << 20;
     size_t n;
     if (!pp_mul_size(rb, rows, &n) || !pp_add_size(n, PP_GEO_SLACK, &n)) {
         pp_err_set(err, PP_EOVERFLOW, "image of %zu rows of %zu bytes overflows", rows, rb);
         return NULL;
     }
-    if (n < huge)
-        return pp_malloc(n, err);
-    void *p = NULL;
-    if (posix_memalign(&p, huge, n) != 0) {
-        pp_err_set(err, PP_ENOMEM, "out of memory allocating %zu bytes", n);
-        return NULL;
-    }
-#ifdef MADV_HUGEPAGE
-    madvise(p, n, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-#endif
-    return p;
+    return pp_malloc_aligned(n, err);
 }
 
 static void *img_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)

@@ -57,7 +57,13 @@ static void *hist_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
     a->row_bytes = s->in.width * (size_t)s->in.channels;
     a->y0 = r->y0;
     a->y1 = r->y1;
-    a->pixels = pp_malloc_array(a->row_bytes, r->y1 > r->y0 ? r->y1 - r->y0 : 1, err);
+    size_t bytes;
+    if (!pp_mul_size(a->row_bytes, r->y1 > r->y0 ? r->y1 - r->y0 : 1, &bytes)) {
+        pp_err_set(err, PP_EOVERFLOW, "equalize: image size overflows");
+        free(a);
+        return NULL;
+    }
+    a->pixels = pp_malloc_aligned(bytes, err);
     if (!a->pixels) {
         free(a);
         return NULL;
