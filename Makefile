@@ -13,7 +13,7 @@ DEB_PKGS := gcc libc6-dev make meson ninja-build pkg-config python3 \
 	libopenmpi-dev openmpi-bin slurm-wlm munge \
 	libjpeg-turbo-progs python3-opencv
 
-.PHONY: all deps build test demo bench clean distclean
+.PHONY: all deps build test demo bench bench-mpi clean distclean
 
 all: build
 
@@ -44,6 +44,11 @@ demo: build
 # writes bench/RESULTS.md (BENCH_QUICK=1 for a smoke run; see bench/bench.py).
 bench: build
 	@bench/run_bench.sh $(BUILD)
+
+# MPI scaling of mpi batch and mpi apply at 1, 2, 4, 8 ranks: the MPI section
+# of bench/RESULTS.md (BENCH_QUICK=1 for a small run, RANKS="..." for others).
+bench-mpi: build
+	@bench/mpi_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) demo-out
