@@ -11,7 +11,7 @@ DEB_PKGS := gcc libc6-dev make meson ninja-build pkg-config python3 \
 	libjpeg62-turbo-dev libspng-dev libwebp-dev libtiff-dev \
 	libjansson-dev libcmocka-dev libsqlite3-dev \
 	libopenmpi-dev openmpi-bin slurm-wlm munge \
-	libjpeg-turbo-progs python3-opencv
+	libjpeg-turbo-progs python3-opencv procps
 
 .PHONY: all deps build test demo bench bench-mpi clean distclean
 
