@@ -121,6 +121,9 @@ const pp_format *pp__planner_format(const pp__planner *pl);
  * (it becomes the next stage's input). On failure s->priv is freed. */
 int pp__planner_push(pp__planner *pl, const pp__stage *s, pp_err *err);
 
+/* The stage pushed last (to refine its priv right after pushing). */
+pp__stage *pp__planner_last(pp__planner *pl);
+
 /* The label of the filter being built ("gaussian sigma=3"), for stage labels. */
 const char *pp__planner_label(const pp__planner *pl);
 

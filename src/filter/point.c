@@ -29,6 +29,9 @@
 typedef struct lut {
     uint8_t t[256];
     void (*rows)(const uint8_t *t, const uint8_t *src, uint8_t *dst, size_t n);
+    /* a lone enhance on AVX2: computed directly, the same bytes as t */
+    void (*enhance)(float alpha, float beta, const uint8_t *src, uint8_t *dst, size_t n);
+    float alpha, beta;
 } lut;
 
 static void lut_run(const pp__stage *s, const void *const *in, size_t y0, size_t n,
@@ -38,8 +41,12 @@ static void lut_run(const pp__stage *s, const void *const *in, size_t y0, size_t
     (void)scratch;
     const lut *l = s->priv;
     size_t w = s->out.width * (size_t)s->out.channels;
-    for (size_t i = 0; i < n; i++)
-        l->rows(l->t, in[i], out[i], w);
+    for (size_t i = 0; i < n; i++) {
+        if (l->enhance)
+            l->enhance(l->alpha, l->beta, in[i], out[i], w);
+        else
+            l->rows(l->t, in[i], out[i], w);
+    }
 }
 
 static bool lut_fuse(pp__stage *a, const pp__stage *b)
@@ -48,6 +55,7 @@ static bool lut_fuse(pp__stage *a, const pp__stage *b)
     const lut *lb = b->priv;
     for (int i = 0; i < 256; i++)
         la->t[i] = lb->t[la->t[i]];
+    la->enhance = NULL; /* a chain is a table */
     return true;
 }
 
@@ -60,7 +68,7 @@ static const pp__stage_ops lut_ops = {
 
 static int push_lut(pp__planner *pl, const uint8_t table[256], pp_err *err)
 {
-    lut *l = pp_malloc(sizeof *l, err);
+    lut *l = pp_calloc(1, sizeof *l, err);
     if (!l)
         return PP_ENOMEM;
     memcpy(l->t, table, 256);
@@ -147,7 +155,15 @@ static int build_enhance(const pp_filter_def *d, const pp_param_value *v, pp__pl
     uint8_t t[256];
     for (int i = 0; i < 256; i++)
         t[i] = sat_round_even(fabsf(fmaf((float)i, alpha, beta)));
-    return push_lut(pl, t, err);
+    int rc = push_lut(pl, t, err);
+    if (rc == 0 && pp__simd_avx2()) { /* the portable copy is faster with the table */
+        pp__stage *st = pp__planner_last(pl);
+        lut *l = st->priv;
+        l->enhance = PP_KPICK(pp__enhance_rows);
+        l->alpha = alpha;
+        l->beta = beta;
+    }
+    return rc;
 }
 
 static int build_gamma(const pp_filter_def *d, const pp_param_value *v, pp__planner *pl,

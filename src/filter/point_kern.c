@@ -5,12 +5,20 @@
  * high nibble of v is k (the low nibble kept), so vpshufb of row k yields
  * t[v] exactly there and zero elsewhere; OR-ing the 16 rows gives t[v].
  *
+ * AVX2 enhance: 32 bytes widened to four vectors of 8 floats, a fused
+ * multiply-add, the absolute value, vcvtps2dq (round half to even, the
+ * default rounding mode, as lrintf) and saturating packs: exactly the table
+ * enhance builds with fmaf, fabsf and lrintf, without the 16 shuffles per
+ * 32 bytes a table needs.
+ *
  * AVX2 RGB->gray: 16 pixels per 128-bit lane are split into R, G and B bytes
  * with vpshufb, widened to 16-bit pairs (r,g) and (b,1), and vpmaddwd with
  * (9798, 19235) and (3735, 16384) gives the exact 15-bit fixed-point sum
  * that the scalar code computes; >> 15 and two packs give the bytes.
  */
 #include "point_kern.h"
+
+#include <math.h>
 
 #if PP_SIMD_AVX2
 #include <immintrin.h>
@@ -32,6 +40,28 @@ static void lut_avx2(const uint8_t *t, const uint8_t *src, uint8_t *dst, size_t 
         _mm256_storeu_si256((__m256i *)(dst + x), acc);
     }
     *done = x;
+}
+
+static size_t enhance_avx2(float alpha, float beta, const uint8_t *src, uint8_t *dst, size_t n)
+{
+    const __m256 a = _mm256_set1_ps(alpha), b = _mm256_set1_ps(beta);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    size_t x = 0;
+    for (; x + 32 <= n; x += 32) {
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m128i bytes = _mm_loadl_epi64((const __m128i *)(src + x + 8 * k));
+            __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+            f = _mm256_andnot_ps(sign, _mm256_fmadd_ps(f, a, b));
+            q[k] = _mm256_cvtps_epi32(f);
+        }
+        /* packs work per 128-bit lane: reorder the 64-bit quarters after */
+        __m256i w01 = _mm256_packs_epi32(q[0], q[1]), w23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i bytes = _mm256_packus_epi16(w01, w23);
+        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(dst + x), bytes);
+    }
+    return x;
 }
 
 /* R, G, B bytes of 16 pixels (48 bytes) in each 128-bit lane. */
@@ -113,6 +143,18 @@ void PP_K(pp__lut_rows)(const uint8_t *t, const uint8_t *src, uint8_t *dst, size
 #endif
     for (; x < n; x++)
         dst[x] = t[src[x]];
+}
+
+void PP_K(pp__enhance_rows)(float alpha, float beta, const uint8_t *src, uint8_t *dst, size_t n)
+{
+    size_t x = 0;
+#if PP_SIMD_AVX2
+    x = enhance_avx2(alpha, beta, src, dst, n);
+#endif
+    for (; x < n; x++) {
+        long r = lrintf(fabsf(fmaf((float)src[x], alpha, beta)));
+        dst[x] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+    }
 }
 
 void PP_K(pp__rgb_to_gray_row)(const uint8_t *src, uint8_t *dst, size_t w, int c)

@@ -19,6 +19,11 @@ const pp_format *pp__planner_format(const pp__planner *pl)
     return &pl->cur;
 }
 
+pp__stage *pp__planner_last(pp__planner *pl)
+{
+    return pl->plan->nstages ? &pl->plan->stages[pl->plan->nstages - 1] : NULL;
+}
+
 const char *pp__planner_label(const pp__planner *pl)
 {
     return pl->label;

@@ -284,6 +284,37 @@ static void test_alpha_untouched(void **state)
     pp_image_free(in);
 }
 
+/* enhance computed directly (AVX2) gives the bytes of its lookup table (the
+ * portable path), for every input value and extreme parameters. */
+static void test_enhance_kernel_equals_table(void **state)
+{
+    (void)state;
+    pp_image *in = pp_image_new(256, 3, 3, NULL);
+    assert_non_null(in);
+    for (size_t y = 0; y < 3; y++)
+        for (size_t x = 0; x < 256 * 3; x++)
+            pp_image_row(in, y)[x] = (uint8_t)((x / 3 + y * 85) & 255);
+    static const double ab[][2] = {{1.2, 10},   {-0.7, 30.5}, {100, 255},  {-100, -255},
+                                   {0.001, 0},  {2.5, 0.5},   {-1.3, -20.25}, {0.5, -0.5},
+                                   {33.3, 7.7}, {-3.14159, 128}};
+    for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++) {
+        char text[96];
+        snprintf(text, sizeof text, "enhance alpha=%.6g beta=%.6g", ab[i][0], ab[i][1]);
+        pp_err err;
+        pp_image *fast = pp_apply_image(text, in, 0, &err);
+        setenv("PIXPIPE_SIMD", "generic", 1);
+        pp_image *table = pp_apply_image(text, in, 0, &err);
+        unsetenv("PIXPIPE_SIMD");
+        assert_non_null(fast);
+        assert_non_null(table);
+        if (!pp_image_equal(fast, table))
+            fail_msg("%s: the direct kernel and the table differ", text);
+        pp_image_free(fast);
+        pp_image_free(table);
+    }
+    pp_image_free(in);
+}
+
 /* A cancel flag stops a run between strips with PP_ECANCELED. */
 static void test_cancel(void **state)
 {
@@ -311,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_json_equals_text), cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_point_filters_fuse), cmocka_unit_test(test_fusion_in_plan),
         cmocka_unit_test(test_alpha_untouched),  cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_enhance_kernel_equals_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
