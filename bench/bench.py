@@ -1175,6 +1175,12 @@ def report(path, mach, ver, corpus_info, w1, w2, sc, w3, elapsed, date=None):
     add("BENCH_SCALING='1 2 4 8 16' make bench   # thread counts of the scaling table")
     add("```")
     add("")
+    # `make bench-mpi` owns the section between its markers: keep it.
+    old = open(path).read() if os.path.exists(path) else ""
+    m = re.search(r"<!-- mpi -->.*?<!-- /mpi -->", old, flags=re.S)
+    if m:
+        add(m.group(0))
+        add("")
     with open(path, "w") as f:
         f.write("\n".join(L))
 
