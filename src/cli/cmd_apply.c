@@ -21,10 +21,11 @@ static const char apply_help[] =
     "      --strip-rows N       rows per strip (default: picked from the width)\n"
     "  -j, --threads N          threads (default: PIXPIPE_THREADS, SLURM_CPUS_PER_TASK,\n"
     "                           OMP_NUM_THREADS, else the online cores)\n"
+    "      --no-sync            do not fsync OUT before renaming it into place\n"
     "  -h, --help               this help\n"
     "\n";
 
-enum { OPT_PIPELINE_FILE = OPT_CMD_BASE, OPT_EXPLAIN, OPT_STRIP_ROWS };
+enum { OPT_PIPELINE_FILE = OPT_CMD_BASE, OPT_EXPLAIN, OPT_STRIP_ROWS, OPT_NO_SYNC };
 
 /* Runs one file on `threads` threads: the caller plus threads-1 workers. */
 static int apply_file(const char *in, const char *out, pp_process_opts *o, int threads)
@@ -98,6 +99,7 @@ int cmd_apply(int argc, char **argv)
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"strip-rows", required_argument, NULL, OPT_STRIP_ROWS},
         {"threads", required_argument, NULL, 'j'},
+        {"no-sync", no_argument, NULL, OPT_NO_SYNC},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -129,6 +131,7 @@ int cmd_apply(int argc, char **argv)
                 return cli_usage("apply", "%s", err.msg);
             threads = (int)v;
             break;
+        case OPT_NO_SYNC: o.sync = false; break;
         case 'h':
             printf("%s%s\n%s", apply_help, cli_encode_help, cli_decode_help);
             return CLI_OK;

@@ -32,9 +32,10 @@ static const char mpi_help[] =
     "      --quiet              no progress and no summary\n"
     "      --scatter            apply: read on rank 0 and scatter even when ranks could\n"
     "      --gather             apply: encode on rank 0 even for a PNM output\n"
+    "      --no-sync            apply: do not fsync the output before renaming it\n"
     "  -h, --help               this help\n\n";
 
-enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_SCATTER, OPT_GATHER, OPT_STATE };
+enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_SCATTER, OPT_GATHER, OPT_STATE, OPT_NO_SYNC };
 
 /* Threads per rank: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1. */
 static int rank_threads(int given)
@@ -185,6 +186,7 @@ static int mpi_apply(int argc, char **argv)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"scatter", no_argument, NULL, OPT_SCATTER},
         {"gather", no_argument, NULL, OPT_GATHER},
+        {"no-sync", no_argument, NULL, OPT_NO_SYNC},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -213,6 +215,7 @@ static int mpi_apply(int argc, char **argv)
         case OPT_QUIET: quiet = true; break;
         case OPT_SCATTER: mo.force_scatter = true; break;
         case OPT_GATHER: mo.force_gather = true; break;
+        case OPT_NO_SYNC: mo.proc.sync = false; break;
         case 'h':
             if (root)
                 printf("%s", mpi_help);

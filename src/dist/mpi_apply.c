@@ -98,6 +98,7 @@ static int out_begin(out_ctx *o, const char *path, bool parallel, pp_codec_id co
         rc = pp_outfile_open(&o->of, path, po->make_dirs, err);
         if (rc < 0)
             pp_err_prefix(err, "%s", path);
+        o->of.sync = po->sync;
         if (rc == 0 && parallel) {
             o->file_channels = o->fmt.channels <= 2 ? 1 : 3;
             int n = fprintf(o->of.fp, "P%c\n%zu %zu\n255\n", o->file_channels == 1 ? '5' : '6',

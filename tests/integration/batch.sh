@@ -63,6 +63,9 @@ for f in rocket.jpg camera.png sub/deeper/hubble_deep_field.jpg; do
     check "gray/$f equals apply" same_as_apply grayscale gray "$f"
     check "edges/$f equals apply" same_as_apply 'grayscale | gaussian sigma=1.4 | canny' edges "$f"
 done
+# --no-sync skips the fsync only: the same bytes land under the same name.
+"$PIXPIPE" apply --no-sync -p grayscale "$in/rocket.jpg" "$tmp/nosync.jpg" 2>/dev/null
+check "apply --no-sync writes the same output" cmp -s "$tmp/nosync.jpg" "$out/gray/rocket.jpg"
 
 # ---------------------------------------------------------------- re-runs
 "$PIXPIPE" batch "$in" "$out" -j 2 -p gray=grayscale -p soft='gaussian sigma=2' \
