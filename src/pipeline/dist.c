@@ -23,6 +23,12 @@
  * The output is gathered to rank 0 in order, or written by every rank in
  * place when the sink can (MPI-IO into a PNM).
  *
+ * Streaming: when ranks read their own rows, segment 0 pulls them straight
+ * from the decoder, and when the output is written in parallel, the last
+ * segment writes each strip as it is computed; neither is buffered, so a
+ * neighbourhood-only pipeline needs memory for a few strips per rank, not
+ * for its block.
+ *
  * All of it is a pure function of the input, so the bytes equal a
  * single-process run whatever the rank count.
  */
@@ -83,6 +89,7 @@ typedef struct drun {
     pp_dist_stats *st;
     size_t strip;
     size_t live; /* bytes in row buffers now */
+    const pp_dist_source *stream; /* segment 0 streams from this rank's decoder */
 } drun;
 
 static void track(drun *d, const rbuf *b, bool add)
@@ -163,28 +170,6 @@ done:
 
 /* ---- reading segment 0's input ---- */
 
-static int read_local(drun *d, const pp_dist_source *src, rbuf *in, pp_err *err)
-{
-    if (in->hi == in->lo)
-        return 0;
-    pp_row_source s;
-    int rc = src->open(src->ctx, &s, err);
-    if (rc < 0)
-        return rc;
-    uint8_t **rows = pp_malloc_array(d->strip, sizeof *rows, err);
-    for (size_t y = in->lo; rows && y < in->hi && rc == 0; y += d->strip) {
-        size_t m = in->hi - y < d->strip ? in->hi - y : d->strip;
-        for (size_t i = 0; i < m; i++)
-            rows[i] = rbuf_row(in, y + i);
-        rc = s.read(s.ctx, y, m, rows, err);
-    }
-    if (!rows)
-        rc = PP_ENOMEM;
-    free(rows);
-    src->close(src->ctx);
-    return rc;
-}
-
 /* Rank 0 reads the image strip by strip and sends every rank the rows of
  * each strip it needs; the others receive the same chunks in the same
  * order. */
@@ -264,17 +249,50 @@ static int rows_in_place(void *ctx, size_t y0, size_t n, const uint8_t *const *r
     return 0;
 }
 
-static int compute_block(drun *d, const pp__seg *s, rbuf *in, rbuf *out, pp_err *err)
+/* Computes the segment's output rows [y0, y1) from `in` into sink. */
+static int compute_rows(drun *d, const pp__seg *s, const pp__input *in, const pp_row_source *seq,
+                        const pp_row_sink *sink, size_t y0, size_t y1, pp_err *err)
 {
-    if (out->hi == out->lo)
+    if (y1 == y0)
         return 0;
     uint64_t t0 = pp_clock_ns();
-    pp__input input = {in_row, NULL, NULL, in, false};
-    pp_row_sink sink = {rows_in_place, out, out_row};
     pp_exec_stats xs;
     memset(&xs, 0, sizeof xs);
-    int rc = pp__run_rows(d->p, s, &input, NULL, &sink, d->o, d->strip, out->lo, out->hi, &xs, err);
-    d->st->compute_ns += pp_clock_ns() - t0;
+    int rc = pp__run_rows(d->p, s, in, seq, sink, d->o, d->strip, y0, y1, &xs, err);
+    d->st->read_ns += xs.source_ns;
+    d->st->write_ns += xs.sink_ns;
+    d->st->compute_ns += pp_clock_ns() - t0 - xs.source_ns - xs.sink_ns;
+    return rc;
+}
+
+static int write_parallel(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err)
+{
+    const pp_dist_sink *out = ctx;
+    return out->write_rows(out->ctx, y0, n, rows, err);
+}
+
+/* Segment s's rows [y0, y1) into `blk`, or straight to a parallel output
+ * when blk is NULL; the input is `in`, or (segment 0 of a streaming run)
+ * this rank's own decoder. */
+static int compute_block(drun *d, const pp__seg *s, rbuf *in, bool stream_in, rbuf *blk,
+                         const pp_dist_sink *out, size_t y0, size_t y1, pp_err *err)
+{
+    pp_row_sink to_blk = {rows_in_place, blk, out_row};
+    pp_row_sink to_out = {write_parallel, (void *)out, NULL};
+    const pp_row_sink *sink = blk ? &to_blk : &to_out;
+    if (!stream_in) {
+        pp__input input = {in_row, NULL, NULL, in, false};
+        return compute_rows(d, s, &input, NULL, sink, y0, y1, err);
+    }
+    if (y1 == y0)
+        return 0;
+    pp_row_source src;
+    int rc = d->stream->open(d->stream->ctx, &src, err);
+    if (rc < 0)
+        return rc;
+    pp__input input = {NULL, NULL, src.read, src.ctx, true};
+    rc = compute_rows(d, s, &input, &src, sink, y0, y1, err);
+    d->stream->close(d->stream->ctx);
     return rc;
 }
 
@@ -533,19 +551,23 @@ static int run_seg(drun *d, const pp__seg *segs, size_t nseg, size_t i, rbuf *in
     const pp__seg *s = &segs[i];
     pp__rect *own = NULL, *need = NULL, *own2 = NULL, *need2 = NULL;
     rbuf blk = {0}, emitted = {0}, next = {0};
+    bool stream_in = i == 0 && d->stream, stream_out = !s->to_barrier && out->parallel;
     int rc = plan_blocks(d, s, &own, &need, err);
-    if (rc == 0 && (rc = rbuf_alloc(&blk, &own[c->rank], s->out.channels, err)) == 0)
+    const pp__rect *mine = rc == 0 ? &own[c->rank] : NULL;
+    if (rc == 0 && !stream_out && (rc = rbuf_alloc(&blk, mine, s->out.channels, err)) == 0)
         track(d, &blk, true);
     if (rc == 0)
-        rc = compute_block(d, s, in, &blk, err);
+        rc = compute_block(d, s, in, stream_in, stream_out ? NULL : &blk, out, mine->y0,
+                           mine->y1, err);
     if (in->mem)
         track(d, in, false);
     rbuf_free(in);
     if ((rc = agree(d, rc, err)) < 0)
         goto done;
     if (!s->to_barrier) {
-        d->st->rows = blk.hi - blk.lo;
-        rc = agree(d, write_output(d, out, &blk, own, err), err);
+        d->st->rows = mine->y1 - mine->y0;
+        if (!stream_out)
+            rc = agree(d, write_output(d, out, &blk, own, err), err);
         goto done;
     }
     const pp__stage *b = s->to_barrier;
@@ -607,13 +629,13 @@ int pp_plan_run_dist(const pp_plan *p, const pp_comm *comm, const pp_dist_source
     pp__rect *own = NULL, *need = NULL;
     rbuf in = {0};
     int rc = plan_blocks(&d, &segs[0], &own, &need, err);
-    if (rc == 0 && (rc = rbuf_alloc(&in, &need[comm->rank], p->in.channels, err)) == 0)
-        track(&d, &in, true);
-    if (rc == 0) {
-        uint64_t t1 = pp_clock_ns();
-        rc = src->local ? read_local(&d, src, &in, err) : read_scatter(&d, src, need, &in, err);
-        if (src->local)
-            d.st->read_ns += pp_clock_ns() - t1;
+    if (src->local) {
+        d.stream = src; /* segment 0 reads as it computes */
+    } else {
+        if (rc == 0 && (rc = rbuf_alloc(&in, &need[comm->rank], p->in.channels, err)) == 0)
+            track(&d, &in, true);
+        if (rc == 0)
+            rc = read_scatter(&d, src, need, &in, err);
     }
     rc = agree(&d, rc, err);
     for (size_t i = 0; i < nseg && rc == 0; i++)
