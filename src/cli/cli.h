@@ -33,6 +33,9 @@ enum {
     OPT_MAX_BYTES,
     OPT_MAX_SCANS,
     OPT_JSON,
+    OPT_FORCE, /* batch options (CLI_BATCH_LONGOPTS) */
+    OPT_QUIET,
+    OPT_NO_SYNC,
     OPT_CMD_BASE = 1100, /* commands number their own options from here */
 };
 
@@ -93,6 +96,27 @@ void cli_batch_summary(pp_batch *b, const pp_named_pipeline *pipes, size_t npipe
                        bool canceled);
 /* Parses "-p [NAME=]PIPE" into pipes[*n]; prints errors, returns an exit code. */
 int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_t *n);
+
+/* Options shared by batch and mpi batch, besides the codec options. */
+#define CLI_BATCH_LONGOPTS                                                                    \
+    {"pipeline", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 'j'},    \
+        {"force", no_argument, NULL, OPT_FORCE}, {"quiet", no_argument, NULL, OPT_QUIET},     \
+        {"no-sync", no_argument, NULL, OPT_NO_SYNC}
+typedef struct cli_batch_args {
+    pp_named_pipeline pipes[CLI_MAX_PIPES]; /* owned: cli_batch_args_free */
+    size_t npipes;
+    int threads; /* -j, 0 when not given */
+    bool quiet;
+} cli_batch_args;
+/* Handles a codec option or one of CLI_BATCH_LONGOPTS for command `cmd`,
+ * into `a` and `bo`. Returns 1 when handled, 0 when `opt` is none of them; a
+ * bad value sets *status to the usage exit code. */
+int cli_batch_option(const char *cmd, cli_batch_args *a, pp_batch_opts *bo, int opt, char *arg,
+                     int *status);
+/* After parsing: at least one pipeline and exactly IN_DIR OUT_DIR left in
+ * `nargs`. Returns CLI_OK or the usage exit code. */
+int cli_batch_check(const char *cmd, const cli_batch_args *a, int nargs);
+void cli_batch_args_free(cli_batch_args *a);
 
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -25,7 +25,7 @@ static const char apply_help[] =
     "  -h, --help               this help\n"
     "\n";
 
-enum { OPT_PIPELINE_FILE = OPT_CMD_BASE, OPT_EXPLAIN, OPT_STRIP_ROWS, OPT_NO_SYNC };
+enum { OPT_PIPELINE_FILE = OPT_CMD_BASE, OPT_EXPLAIN, OPT_STRIP_ROWS };
 
 /* Runs one file on `threads` threads: the caller plus threads-1 workers. */
 static int apply_file(const char *in, const char *out, pp_process_opts *o, int threads)

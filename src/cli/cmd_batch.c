@@ -26,8 +26,6 @@ static const char batch_help[] =
     "\n"
     "Exit status: 0 all done, 65 some image failed, 130 interrupted.\n\n";
 
-enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_NO_SYNC };
-
 static int run_batch(const char *in, const char *out, const pp_named_pipeline *pipes, size_t n,
                      pp_batch_opts *bo, bool quiet)
 {
@@ -56,63 +54,32 @@ static int run_batch(const char *in, const char *out, const pp_named_pipeline *p
 int cmd_batch(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_DECODE_LONGOPTS,
-        CLI_ENCODE_LONGOPTS,
-        {"pipeline", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 'j'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"no-sync", no_argument, NULL, OPT_NO_SYNC},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        CLI_DECODE_LONGOPTS, CLI_ENCODE_LONGOPTS, CLI_BATCH_LONGOPTS,
+        {"help", no_argument, NULL, 'h'}, {0},
     };
     pp_batch_opts bo;
     memset(&bo, 0, sizeof bo);
     pp_process_opts_default(&bo.proc);
-    pp_named_pipeline pipes[CLI_MAX_PIPES];
-    size_t npipes = 0;
-    bool quiet = false;
+    cli_batch_args a = {0};
     int status = CLI_OK, opt;
-    pp_err err;
-    unsigned long long v;
     while (status == CLI_OK && (opt = getopt_long(argc, argv, "hq:p:j:", longopts, NULL)) != -1) {
-        int r = cli_codec_option(&bo.proc, opt, optarg, &err);
-        if (r < 0) {
-            status = cli_usage("batch", "%s", err.msg);
-            break;
-        }
-        if (r > 0)
+        if (cli_batch_option("batch", &a, &bo, opt, optarg, &status))
             continue;
-        switch (opt) {
-        case 'p': status = cli_add_pipeline("batch", optarg, pipes, &npipes); break;
-        case 'j':
-            if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
-                status = cli_usage("batch", "%s", err.msg);
-            bo.threads = (int)v;
-            break;
-        case OPT_FORCE: bo.force = true; break;
-        case OPT_QUIET: quiet = true; break;
-        case OPT_NO_SYNC: bo.proc.sync = false; break;
-        case 'h':
+        if (opt == 'h') {
             printf("%s%s\n%s", batch_help, cli_encode_help, cli_decode_help);
             status = -1;
-            break;
-        default: status = cli_usage("batch", "unknown option"); break;
+        } else {
+            status = cli_usage("batch", "unknown option");
         }
     }
-    if (status == CLI_OK && npipes == 0)
-        status = cli_usage("batch", "no pipeline: give -p PIPE or -p NAME=PIPE");
-    if (status == CLI_OK && argc - optind != 2)
-        status = cli_usage("batch", "expected IN_DIR and OUT_DIR, got %d argument%s",
-                           argc - optind, argc - optind == 1 ? "" : "s");
+    if (status == CLI_OK)
+        status = cli_batch_check("batch", &a, argc - optind);
     if (status == CLI_OK) {
-        if (!bo.threads)
-            bo.threads = pp_threads_from_env();
+        bo.threads = a.threads ? a.threads : pp_threads_from_env();
         cli_install_signals();
         bo.cancel = &cli_cancel;
-        status = run_batch(argv[optind], argv[optind + 1], pipes, npipes, &bo, quiet);
+        status = run_batch(argv[optind], argv[optind + 1], a.pipes, a.npipes, &bo, a.quiet);
     }
-    for (size_t i = 0; i < npipes; i++)
-        pp_pipeline_free((pp_pipeline *)pipes[i].pipeline);
+    cli_batch_args_free(&a);
     return status < 0 ? CLI_OK : status;
 }

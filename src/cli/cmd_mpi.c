@@ -32,10 +32,10 @@ static const char mpi_help[] =
     "      --quiet              no progress and no summary\n"
     "      --scatter            apply: read on rank 0 and scatter even when ranks could\n"
     "      --gather             apply: encode on rank 0 even for a PNM output\n"
-    "      --no-sync            apply: do not fsync the output before renaming it\n"
+    "      --no-sync            do not fsync outputs before renaming them\n"
     "  -h, --help               this help\n\n";
 
-enum { OPT_FORCE = OPT_CMD_BASE, OPT_QUIET, OPT_SCATTER, OPT_GATHER, OPT_STATE, OPT_NO_SYNC };
+enum { OPT_SCATTER = OPT_CMD_BASE, OPT_GATHER, OPT_STATE };
 
 /* Threads per rank: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else 1. */
 static int rank_threads(int given)
@@ -72,45 +72,59 @@ static void print_ranks(const pp_mpi_batch_result *r)
            r->nranks, r->nranks == 1 ? "" : "s");
 }
 
+/* Runs the parsed batch on every rank; rank 0 prints the summary. */
+static int run_mpi_batch(const char *in, const char *out, const cli_batch_args *a,
+                         pp_mpi_batch_opts *mo, bool root)
+{
+    /* the journal decides what is done, not the batch log */
+    mo->batch.force = mo->batch.force || mo->state_dir;
+    mo->batch.threads = rank_threads(a->threads);
+    cli_install_signals();
+    mo->batch.cancel = &cli_cancel;
+    cli_progress pr = {isatty(STDERR_FILENO) != 0, a->quiet, 0};
+    if (root) {
+        mo->progress = cli_progress_cb;
+        mo->progress_ctx = &pr;
+    }
+    pp_err err;
+    pp_mpi_batch_result res;
+    int rc = pp_mpi_batch(in, out, a->pipes, a->npipes, mo, &res, &err);
+    if (root && res.batch && !a->quiet) {
+        pp_batch_progress p = pp_batch_state(res.batch);
+        cli_progress_draw(&pr, &p, pr.tty);
+        cli_batch_summary(res.batch, a->pipes, a->npipes, rc == PP_ECANCELED);
+        if (res.ranks)
+            print_ranks(&res);
+    }
+    int status = CLI_OK;
+    if (rc == PP_ECANCELED)
+        status = 130;
+    else if (rc < 0)
+        status = root ? cli_fail(&err) : pp_exit_code(rc);
+    else if (res.failed)
+        status = CLI_DATAERR;
+    free(res.ranks);
+    pp_batch_free(res.batch);
+    return status;
+}
+
 static int mpi_batch(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_DECODE_LONGOPTS,
-        CLI_ENCODE_LONGOPTS,
-        {"pipeline", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 'j'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"quiet", no_argument, NULL, OPT_QUIET},
+        CLI_DECODE_LONGOPTS, CLI_ENCODE_LONGOPTS, CLI_BATCH_LONGOPTS,
         {"state", required_argument, NULL, OPT_STATE},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        {"help", no_argument, NULL, 'h'}, {0},
     };
     pp_mpi_batch_opts mo;
     memset(&mo, 0, sizeof mo);
     pp_process_opts_default(&mo.batch.proc);
-    pp_named_pipeline pipes[CLI_MAX_PIPES];
-    size_t npipes = 0;
-    bool quiet = false;
-    int status = CLI_OK, opt, threads = 0;
+    cli_batch_args a = {0};
+    int status = CLI_OK, opt;
     bool root = pp_mpi_rank() == 0;
-    pp_err err;
-    unsigned long long v;
     while (status == CLI_OK && (opt = getopt_long(argc, argv, "hq:p:j:", longopts, NULL)) != -1) {
-        int r = cli_codec_option(&mo.batch.proc, opt, optarg, &err);
-        if (r != 0) {
-            if (r < 0)
-                status = cli_usage("mpi batch", "%s", err.msg);
+        if (cli_batch_option("mpi batch", &a, &mo.batch, opt, optarg, &status))
             continue;
-        }
         switch (opt) {
-        case 'p': status = cli_add_pipeline("mpi batch", optarg, pipes, &npipes); break;
-        case 'j':
-            if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
-                status = cli_usage("mpi batch", "%s", err.msg);
-            threads = (int)v;
-            break;
-        case OPT_FORCE: mo.batch.force = true; break;
-        case OPT_QUIET: quiet = true; break;
         case OPT_STATE: mo.state_dir = optarg; break;
         case 'h':
             if (root)
@@ -120,43 +134,13 @@ static int mpi_batch(int argc, char **argv)
         default: status = cli_usage("mpi batch", "unknown option"); break;
         }
     }
-    if (status == CLI_OK && npipes == 0)
-        status = cli_usage("mpi batch", "no pipeline: give -p PIPE or -p NAME=PIPE");
-    if (status == CLI_OK && argc - optind != 2)
-        status = cli_usage("mpi batch", "expected IN_DIR and OUT_DIR");
+    if (status == CLI_OK)
+        status = cli_batch_check("mpi batch", &a, argc - optind);
     if (status == CLI_OK && mo.state_dir && mo.batch.force)
         status = cli_usage("mpi batch", "--state keeps its own record; --force does not apply");
-    if (status == CLI_OK) {
-        /* the journal decides what is done, not the batch log */
-        mo.batch.force = mo.batch.force || mo.state_dir;
-        mo.batch.threads = rank_threads(threads);
-        cli_install_signals();
-        mo.batch.cancel = &cli_cancel;
-        cli_progress pr = {isatty(STDERR_FILENO) != 0, quiet, 0};
-        if (root) {
-            mo.progress = cli_progress_cb;
-            mo.progress_ctx = &pr;
-        }
-        pp_mpi_batch_result res;
-        int rc = pp_mpi_batch(argv[optind], argv[optind + 1], pipes, npipes, &mo, &res, &err);
-        if (root && res.batch && !quiet) {
-            pp_batch_progress p = pp_batch_state(res.batch);
-            cli_progress_draw(&pr, &p, pr.tty);
-            cli_batch_summary(res.batch, pipes, npipes, rc == PP_ECANCELED);
-            if (res.ranks)
-                print_ranks(&res);
-        }
-        if (rc == PP_ECANCELED)
-            status = 130;
-        else if (rc < 0)
-            status = root ? cli_fail(&err) : pp_exit_code(rc);
-        else if (res.failed)
-            status = CLI_DATAERR;
-        free(res.ranks);
-        pp_batch_free(res.batch);
-    }
-    for (size_t i = 0; i < npipes; i++)
-        pp_pipeline_free((pp_pipeline *)pipes[i].pipeline);
+    if (status == CLI_OK)
+        status = run_mpi_batch(argv[optind], argv[optind + 1], &a, &mo, root);
+    cli_batch_args_free(&a);
     return status < 0 ? CLI_OK : status;
 }
 

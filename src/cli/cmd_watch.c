@@ -49,7 +49,6 @@ enum {
     OPT_GRACE,
     OPT_LOG,
     OPT_LOG_FORMAT,
-    OPT_NO_SYNC,
 };
 
 #define MAX_PIPES 32

@@ -1,5 +1,5 @@
-/* Progress display, summary and -p NAME=PIPE parsing shared by `batch` and
- * `mpi batch`. On a terminal a bar is redrawn at most ten times a second;
+/* Progress display, summary and option parsing (-p NAME=PIPE, -j, --force,
+ * --quiet, --no-sync) shared by `batch` and `mpi batch`. On a terminal a bar is redrawn at most ten times a second;
  * otherwise a plain line is printed at most every two seconds. */
 #include <ctype.h>
 #include <stdio.h>
@@ -143,3 +143,46 @@ int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_
     return CLI_OK;
 }
 
+
+int cli_batch_option(const char *cmd, cli_batch_args *a, pp_batch_opts *bo, int opt, char *arg,
+                     int *status)
+{
+    pp_err err;
+    unsigned long long v;
+    int r = cli_codec_option(&bo->proc, opt, arg, &err);
+    if (r != 0) {
+        if (r < 0)
+            *status = cli_usage(cmd, "%s", err.msg);
+        return 1;
+    }
+    switch (opt) {
+    case 'p': *status = cli_add_pipeline(cmd, arg, a->pipes, &a->npipes); return 1;
+    case 'j':
+        if (cli_parse_uint("--threads", arg, 1, 1024, &v, &err) < 0)
+            *status = cli_usage(cmd, "%s", err.msg);
+        else
+            a->threads = (int)v;
+        return 1;
+    case OPT_FORCE: bo->force = true; return 1;
+    case OPT_QUIET: a->quiet = true; return 1;
+    case OPT_NO_SYNC: bo->proc.sync = false; return 1;
+    default: return 0;
+    }
+}
+
+int cli_batch_check(const char *cmd, const cli_batch_args *a, int nargs)
+{
+    if (a->npipes == 0)
+        return cli_usage(cmd, "no pipeline: give -p PIPE or -p NAME=PIPE");
+    if (nargs != 2)
+        return cli_usage(cmd, "expected IN_DIR and OUT_DIR, got %d argument%s", nargs,
+                         nargs == 1 ? "" : "s");
+    return CLI_OK;
+}
+
+void cli_batch_args_free(cli_batch_args *a)
+{
+    for (size_t i = 0; i < a->npipes; i++)
+        pp_pipeline_free((pp_pipeline *)a->pipes[i].pipeline);
+    a->npipes = 0;
+}
