@@ -30,6 +30,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -898,19 +899,26 @@ def report(path, mach, ver, corpus_info, w1, w2, sc, w3, elapsed, date=None):
                 key, e["label"].replace("|", "\\|"), fig, status(best is not None and pp < best[1])))
         fl = tools.get("codec floor (libjpeg-turbo)")
         if pp is not None and fl:
-            ratio = pp / min(fl["walls"])
+            best_ratio = pp / min(fl["walls"])
+            # Judged on the rounds: pixpipe and the floor run back to back in
+            # each, so a round's ratio shares the machine's state of the
+            # moment; the median of the rounds is not swayed by one lucky run
+            # of either tool, as the ratio of the two best runs is.
+            paired = sorted(a / b for a, b in zip(tools["pixpipe batch"]["walls"], fl["walls"]))
+            ratio = statistics.median(paired)
             ppc = tools["pixpipe batch"]["cpus"][tools["pixpipe batch"]["walls"].index(pp)]
             flc = fl["cpus"][fl["walls"].index(min(fl["walls"]))]
             why = ""
             prof = e.get("profile")
-            if ratio > 1.2 and prof:
+            if max(ratio, best_ratio) > 1.2 and prof:
                 own = sum(p for p, d in ((p, d) for p, d, _ in prof["dso"]) if d == "pixpipe")
                 jpeg = sum(p for p, d, _ in prof["dso"] if "jpeg" in d)
                 why = ("; at 1 thread pixpipe's own code (the filters) takes %.0f%% of its CPU "
                        "samples, libjpeg-turbo %.0f%%" % (own, jpeg))
-            add("| W2%s: within 1.2× of the codec floor | %.2f× the floor (%.2f s vs %.2f s; "
-                "by CPU time %.2f×%s) | %s |"
-                % (key, ratio, pp, min(fl["walls"]), ppc / flc if flc else 0, why,
+            add("| W2%s: within 1.2× of the codec floor | %.2f× the floor, median of %d rounds "
+                "(rounds %s; best runs %.2f s vs %.2f s: %.2f×, by CPU time %.2f×%s) | %s |"
+                % (key, ratio, len(paired), " ".join("%.2f" % r for r in paired), pp,
+                   min(fl["walls"]), best_ratio, ppc / flc if flc else 0, why,
                    status(ratio <= 1.2)))
         else:
             add("| W2%s: within 1.2× of the codec floor | not measured | **MISSED** |" % key)
@@ -1017,7 +1025,11 @@ def report(path, mach, ver, corpus_info, w1, w2, sc, w3, elapsed, date=None):
         "ImageMagick; the tools take turns. Peak RSS: pixpipe and the floor are one process; for "
         "the OpenCV pool, xargs+vips and xargs+convert it is the **largest single process** "
         "(ru_maxrss of the tree), not the sum over the %d concurrent processes. CPU s is the "
-        "user+system time of the whole process tree: the work done, whatever the cores."
+        "user+system time of the whole process tree: the work done, whatever the cores. "
+        "The tables show each tool's best run. The codec-floor target is judged on the median "
+        "of the per-round ratios (pixpipe's run ÷ the floor's run just after it), because on a "
+        "shared virtual machine one lucky run of either tool moves the ratio of the two best "
+        "runs by 10-20%%; the summary gives every round's ratio and the best-run ratio too."
         % (corpus_info["n"], QUALITY, W2_REPS, W2_PEER_REPS, W2_IM_REPS, JOBS))
     add("")
     for key, e in w2.items():
