@@ -28,29 +28,6 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Row access for the second timing loop, which runs the plan into one output
- * image allocated (and faulted in) once, the way pp_plan_run_image does but
- * without the allocation: what the kernels cost apart from fresh pages. */
-static const uint8_t *in_row(void *ctx, size_t y)
-{
-    return pp_image_row(ctx, y);
-}
-
-static uint8_t *out_row(void *ctx, size_t y)
-{
-    return pp_image_row(ctx, y);
-}
-
-static int out_written(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err)
-{
-    (void)err;
-    pp_image *im = ctx;
-    for (size_t i = 0; i < n; i++)
-        if (rows[i] != pp_image_row(im, y0 + i))
-            memcpy(pp_image_row(im, y0 + i), rows[i], im->width * (size_t)im->channels);
-    return 0;
-}
-
 /* CPU time of the whole process (all threads): on a machine shared with other
  * work it measures the kernel's own work, where wall time also counts the
  * time slices others took. */
@@ -129,7 +106,8 @@ int main(int argc, char **argv)
             return 73;
         pp_image_free(out);
     }
-    /* The same runs into a reused output image. */
+    /* The same runs into one output image allocated (and faulted in) once:
+     * what the kernels cost apart from fresh pages. */
     pp_format of = pp_plan_output(plan);
     pp_image *reuse = pp_image_new(of.width, of.height, of.channels, &err);
     if (!reuse) {
@@ -137,12 +115,10 @@ int main(int argc, char **argv)
         return 71;
     }
     memset(reuse->data, 1, reuse->stride * reuse->height); /* fault every page in now */
-    pp_row_source src = {f, false, NULL, in, in_row};
-    pp_row_sink sink = {out_written, reuse, out_row};
     uint64_t best_reuse = UINT64_MAX;
     for (int i = 0; i < reps; i++) {
         uint64_t t0 = pp_clock_ns();
-        if (pp_plan_run(plan, &src, &sink, &eo, NULL, &err) < 0) {
+        if (pp_plan_run_into(plan, in, reuse, &eo, &err) < 0) {
             fprintf(stderr, "run: %s\n", err.msg);
             return 70;
         }

@@ -171,6 +171,11 @@ int pp_plan_run_dist(const pp_plan *plan, const pp_comm *comm, const pp_dist_sou
 pp_image *pp_plan_run_image(const pp_plan *plan, const pp_image *in, const pp_exec_opts *o,
                             pp_err *err);
 
+/* The same into `out`, an image the caller allocated with the plan's output
+ * format (pp_plan_output); its rows are overwritten. */
+int pp_plan_run_into(const pp_plan *plan, const pp_image *in, pp_image *out,
+                     const pp_exec_opts *o, pp_err *err);
+
 /* Parse + plan + run on an image in one call. */
 pp_image *pp_apply_image(const char *pipeline_text, const pp_image *in, size_t strip_rows,
                          pp_err *err);

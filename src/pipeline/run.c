@@ -483,15 +483,24 @@ static int image_written(void *ctx, size_t y0, size_t n, const uint8_t *const *r
     return 0;
 }
 
+int pp_plan_run_into(const pp_plan *p, const pp_image *in, pp_image *out, const pp_exec_opts *o,
+                     pp_err *err)
+{
+    if (out->width != p->out.width || out->height != p->out.height ||
+        out->channels != p->out.channels)
+        return pp_err_set(err, PP_EINVAL, "output image is %zux%zu x%d, the plan makes %zux%zu x%d",
+                          out->width, out->height, out->channels, p->out.width, p->out.height,
+                          p->out.channels);
+    pp_row_source src = {pp_image_format(in), false, NULL, (void *)in, image_row};
+    pp_row_sink sink = {image_written, out, image_out_row};
+    return pp_plan_run(p, &src, &sink, o, NULL, err);
+}
+
 pp_image *pp_plan_run_image(const pp_plan *p, const pp_image *in, const pp_exec_opts *o,
                             pp_err *err)
 {
     pp_image *out = pp_image_new(p->out.width, p->out.height, p->out.channels, err);
-    if (!out)
-        return NULL;
-    pp_row_source src = {pp_image_format(in), false, NULL, (void *)in, image_row};
-    pp_row_sink sink = {image_written, out, image_out_row};
-    if (pp_plan_run(p, &src, &sink, o, NULL, err) < 0) {
+    if (out && pp_plan_run_into(p, in, out, o, err) < 0) {
         pp_image_free(out);
         return NULL;
     }

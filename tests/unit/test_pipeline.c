@@ -335,6 +335,38 @@ static void test_cancel(void **state)
     pp_image_free(in);
 }
 
+/* pp_plan_run_into fills a caller's image with what pp_plan_run_image returns,
+ * and refuses an image of another shape without touching it. */
+static void test_run_into(void **state)
+{
+    (void)state;
+    pp_image *in = test_image(40, 30, 3, 9);
+    pp_err err;
+    pp_pipeline *p = pp_pipeline_parse("gaussian sigma=1.5 | resize scale=0.5", &err);
+    pp_format f = pp_image_format(in);
+    pp_plan *plan = pp_plan_new(p, &f, &err);
+    assert_non_null(plan);
+    pp_exec_opts o;
+    pp_exec_opts_default(&o);
+    pp_image *fresh = pp_plan_run_image(plan, in, &o, &err);
+    assert_non_null(fresh);
+    pp_image *into = pp_image_new(20, 15, 3, &err);
+    memset(into->data, 0xAB, into->stride * into->height);
+    assert_int_equal(pp_plan_run_into(plan, in, into, &o, &err), 0);
+    assert_true(pp_image_equal(fresh, into));
+    pp_image *wrong = pp_image_new(20, 16, 3, &err);
+    memset(wrong->data, 0xAB, wrong->stride * wrong->height);
+    assert_int_equal(pp_plan_run_into(plan, in, wrong, &o, &err), PP_EINVAL);
+    assert_non_null(strstr(err.msg, "20x16"));
+    assert_int_equal(wrong->data[0], 0xAB);
+    pp_image_free(wrong);
+    pp_image_free(into);
+    pp_image_free(fresh);
+    pp_plan_free(plan);
+    pp_pipeline_free(p);
+    pp_image_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,7 +374,7 @@ int main(void)
         cmocka_unit_test(test_json_equals_text), cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_point_filters_fuse), cmocka_unit_test(test_fusion_in_plan),
         cmocka_unit_test(test_alpha_untouched),  cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_enhance_kernel_equals_table),
+        cmocka_unit_test(test_enhance_kernel_equals_table), cmocka_unit_test(test_run_into),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
