@@ -23,7 +23,9 @@ void cli_progress_draw(cli_progress *pr, const pp_batch_progress *p, bool final)
 {
     size_t fin = p->done + p->failed;
     double secs = p->elapsed_ns / 1e9;
-    double rate = secs > 0 ? fin / secs : 0, mbs = secs > 0 ? p->bytes_in / secs / 1e6 : 0;
+    /* no rates from the first instants (failures found before any job ran) */
+    bool timed = secs > 0 && (p->done > 0 || secs >= 0.2);
+    double rate = timed ? fin / secs : 0, mbs = timed ? p->bytes_in / secs / 1e6 : 0;
     double eta = rate > 0 ? (double)(p->total - fin) / rate : -1;
     char etabuf[32];
     fmt_eta(etabuf, sizeof etabuf, eta);

@@ -250,22 +250,31 @@ static int64_t next_job(master *m, const pp_cancel *cancel)
 {
     if (pp_canceled(cancel))
         return -1;
-    if (m->q) {
+    /* bounded: every claimed job leaves the queue, a pre-failed one for good */
+    for (size_t tries = 0; m->q && tries <= m->njobs; tries++) {
         pp_job job;
         int64_t due;
         pp_err e;
         memset(&job, 0, sizeof job);
-        if (m->q->ops->claim(m->q, "mpi", pp_wall_ms(), (int64_t)24 * 3600 * 1000, &job, &due,
-                             &e) != 1)
+        int64_t now = pp_wall_ms();
+        if (m->q->ops->claim(m->q, "mpi", now, (int64_t)24 * 3600 * 1000, &job, &due, &e) != 1)
             return -1;
         id_index key = {job.id, 0};
         const id_index *hit = bsearch(&key, m->by_id, m->njobs, sizeof *m->by_id, cmp_id);
         pp_job_clear(&job);
         if (!hit)
             return -1;
+        const pp_batch_job *bj = &m->jobs[hit->job];
+        if (bj->state == PP_JOB_FAILED) { /* failed before the start (an output collision) */
+            pp_jstate state;
+            m->q->ops->fail_job(m->q, key.id, "mpi", now, &bj->err, &state, &e);
+            continue;
+        }
         m->outstanding++;
         return (int64_t)hit->job;
     }
+    if (m->q)
+        return -1;
     while (m->next < m->njobs && m->jobs[m->next].state != PP_JOB_PENDING)
         m->next++;
     if (m->next >= m->njobs)
@@ -492,7 +501,7 @@ static int note_known(const pp_job *j, void *ctx)
     master *m = ctx;
     id_index key = {j->id, 0};
     const id_index *hit = bsearch(&key, m->by_id, m->njobs, sizeof *m->by_id, cmp_id);
-    if (!hit)
+    if (!hit || m->jobs[hit->job].state != PP_JOB_PENDING) /* e.g. a collision, counted */
         return 0;
     if (j->state == PP_JS_DONE) {
         pp_batch_skip_job(m->b, hit->job);

@@ -219,12 +219,50 @@ static int cmp_jobs(const void *a, const void *b)
     return c ? c : (x->pipe > y->pipe) - (x->pipe < y->pipe);
 }
 
+static int cmp_job_out(const void *a, const void *b)
+{
+    const pp_batch_job *x = *(const pp_batch_job *const *)a, *y = *(const pp_batch_job *const *)b;
+    int c = strcmp(x->out, y->out);
+    return c ? c : strcmp(x->in, y->in);
+}
+
+/* Two inputs that map to one output (a.jpg and a.png with --format webp)
+ * would overwrite each other: the first input by name keeps the output, the
+ * others fail before anything runs. */
+static int fail_collisions(pp_batch *b)
+{
+    if (b->njobs < 2)
+        return 0;
+    pp_batch_job **by_out = malloc(b->njobs * sizeof *by_out);
+    if (!by_out)
+        return PP_ENOMEM;
+    for (size_t i = 0; i < b->njobs; i++)
+        by_out[i] = &b->jobs[i];
+    qsort(by_out, b->njobs, sizeof *by_out, cmp_job_out);
+    for (size_t i = 1, keep = 0; i < b->njobs; i++) {
+        if (strcmp(by_out[i]->out, by_out[keep]->out) != 0) {
+            keep = i;
+            continue;
+        }
+        pp_batch_job *j = by_out[i];
+        j->state = PP_JOB_FAILED;
+        b->prog.failed++;
+        pp_err_set(&j->err, PP_EINVAL,
+                   "%s: its output %s is also the output of %s; rename one of them or pick "
+                   "another --format",
+                   j->in, j->out, by_out[keep]->in);
+    }
+    free(by_out);
+    return 0;
+}
+
 static void mark_uptodate(pp_batch *b)
 {
     for (size_t i = 0; i < b->njobs; i++) {
         pp_batch_job *j = &b->jobs[i];
         struct stat st;
-        if (!b->o.force && stat(j->out, &st) == 0 && log_says_current(b, j, b->keys[j->pipe])) {
+        if (j->state == PP_JOB_PENDING && !b->o.force && stat(j->out, &st) == 0 &&
+            log_says_current(b, j, b->keys[j->pipe])) {
             j->state = PP_JOB_UPTODATE;
             b->prog.uptodate++;
         }
@@ -265,6 +303,10 @@ pp_batch *pp_batch_new(const char *in_dir, const char *out_dir, const pp_named_p
         goto fail;
     }
     qsort(b->jobs, b->njobs, sizeof *b->jobs, cmp_jobs);
+    if (fail_collisions(b) < 0) {
+        pp_err_set(err, PP_ENOMEM, "out of memory");
+        goto fail;
+    }
     load_log(b);
     mark_uptodate(b);
     return b;
@@ -361,6 +403,9 @@ int pp_batch_begin(pp_batch *b, pp_batch_progress_fn fn, void *ctx, pp_err *err)
     b->fn = fn;
     b->fn_ctx = ctx;
     b->t0 = pp_clock_ns();
+    for (size_t i = 0; i < b->njobs; i++) /* failed before the start: collisions */
+        if (b->jobs[i].state == PP_JOB_FAILED)
+            report(b, &b->jobs[i]);
     char *state_dir = NULL;
     if (asprintf(&state_dir, "%s/.pixpipe", b->out_dir) < 0)
         return pp_err_set(err, PP_ENOMEM, "out of memory");

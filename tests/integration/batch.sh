@@ -107,6 +107,20 @@ check "two unnamed pipelines refused" test $? -eq 64
 check "bad pipeline gives 64" test $? -eq 64
 check "bad pipeline suggests" grep -q 'did you mean "gaussian"' "$tmp/stderr"
 
+# Two inputs with one output name (x.jpg and x.png with --format webp): the
+# first by name keeps it, the other fails with both names, nothing is lost.
+coll=$tmp/coll
+mkdir -p "$coll"
+cp "$in/rocket.jpg" "$coll/x.jpg"
+"$PIXPIPE" apply -p grayscale "$in/rocket.jpg" "$coll/x.png" # other pixels than x.jpg
+"$PIXPIPE" batch "$coll" "$tmp/collout" --format webp -p invert >"$tmp/stdout" 2>"$tmp/stderr"
+check "an output collision exits 65" test $? -eq 65
+check "the collision names both inputs" \
+    grep -q "x.png: its output .*/x.webp is also the output of .*/x.jpg" "$tmp/stdout"
+check "the collision counts one done, one failed" grep -q "1 done, 1 failed" "$tmp/stdout"
+"$PIXPIPE" apply -p invert "$coll/x.jpg" "$tmp/x-ref.webp"
+check "the kept output is x.jpg's" cmp -s "$tmp/collout/x.webp" "$tmp/x-ref.webp"
+
 # ---------------------------------------------------------------- terminal progress
 if command -v script >/dev/null; then
     script -qec "$PIXPIPE batch '$in' '$tmp/tty' -j 1 -p invert" "$tmp/typescript" >/dev/null 2>&1

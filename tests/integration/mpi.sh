@@ -10,7 +10,8 @@
 #      `pixpipe apply`; per-rank report; a bad input fails cleanly.
 #   3. `pixpipe mpi batch`: outputs equal to `pixpipe apply`; killed halfway,
 #      then rerun with --state: every image has exactly one output, the
-#      journal shows every job done, no temporary file is left.
+#      journal shows every job done, no temporary file is left; two inputs
+#      with one output name fail one of them, once.
 # Usage: mpi.sh PIXPIPE MPI_CHECK PPGEN
 set -u
 PIXPIPE=$(realpath "$1")
@@ -115,6 +116,24 @@ for f in img1.jpg img17.jpg sub/rocket.jpg; do
     "$PIXPIPE" apply -j 1 -p "$B" "$in/$f" "$tmp/ref.${f##*.}"
     check "after restart g/$f equals apply" cmp -s "$tmp/ref.${f##*.}" "$out/g/$f"
 done
+
+# Two inputs with one output name: one fails once, in the run and in the
+# journal, and a rerun does not count or run it again.
+coll=$tmp/coll
+mkdir -p "$coll"
+cp "$root/examples/rocket.jpg" "$coll/x.jpg"
+"$PIXPIPE" apply -p grayscale "$coll/x.jpg" "$coll/x.png"
+for run in 1 2; do
+    mpi 2 "$PIXPIPE" mpi batch "$coll" "$tmp/collout" --format webp -p invert \
+        --state "$tmp/collstate" >"$tmp/coll.out" 2>&1
+    check "collision run $run exits 65" test $? -eq 65
+    check "collision run $run: one failed, named" \
+        grep -Eq "x.png: its output .*x.webp is also the output of .*x.jpg" "$tmp/coll.out"
+    check "collision run $run: counted once" grep -Eq "[01] done, 1 failed" "$tmp/coll.out"
+done
+"$PIXPIPE" jobs --state "$tmp/collstate" --stats >"$tmp/stats" 2>&1
+check "the journal has the collision failed once" \
+    grep -q "jobs: 2 (queued 0, running 0, done 1, retrying 0, failed 1)" "$tmp/stats"
 
 echo "mpi.sh: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
