@@ -68,7 +68,7 @@ typedef struct pp_mpi_apply_opts {
 
 typedef struct pp_mpi_rank_report {
     uint64_t rows;          /* output rows this rank computed */
-    uint64_t buffer_bytes;  /* its largest set of row buffers */
+    uint64_t buffer_bytes;  /* its largest set of whole-block row buffers (0: it streamed) */
     uint64_t peak_rss_kb;   /* its peak resident memory */
     uint64_t read_ns, compute_ns, exchange_ns, write_ns, total_ns;
 } pp_mpi_rank_report;

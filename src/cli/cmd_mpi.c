@@ -150,7 +150,8 @@ static void print_apply(const pp_mpi_apply_result *r)
            r->in.height, r->out.width, r->out.height, r->nranks, r->nranks == 1 ? "" : "s",
            r->local_read ? "read by every rank (own rows)" : "read by rank 0 and scattered",
            r->parallel_write ? "written by every rank (MPI-IO)" : "gathered and encoded by rank 0");
-    printf("rank   rows  buffers MB  peak RSS MB  read s  compute s  exchange s  write s\n");
+    /* block MB: rows held whole (exchanged halos, barrier blocks); 0 when it streams */
+    printf("rank   rows    block MB  peak RSS MB  read s  compute s  exchange s  write s\n");
     for (int i = 0; i < r->nranks; i++) {
         const pp_mpi_rank_report *k = &r->ranks[i];
         printf("%4d %6llu %11.1f %12.1f %7.2f %10.2f %11.2f %8.2f\n", i,
