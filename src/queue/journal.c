@@ -58,7 +58,7 @@ static const char schema[] =
     "  quarantine    TEXT,\n"
     "  UNIQUE (source, hash, name, pipeline, opts)\n"
     ");\n"
-    "CREATE INDEX IF NOT EXISTS jobs_todo ON jobs(id)\n"
+    "CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs(id)\n"
     "  WHERE state IN ('queued','retrying');\n"
     "CREATE INDEX IF NOT EXISTS jobs_running ON jobs(worker)\n"
     "  WHERE state = 'running';\n";
