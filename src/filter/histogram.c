@@ -31,7 +31,6 @@ typedef struct hist_acc {
     size_t row_bytes;
     size_t y0, y1;
     uint8_t lut[256];
-    bool constant; /* equalize: a one-value image stays as it is */
 } hist_acc;
 
 /* BT.601 integer YCrCb as cvtColor does it for 8-bit RGB. */
@@ -127,8 +126,9 @@ static int equalize_end(const pp__stage *s, void *acc, pp_err *err)
     uint64_t total = 0;
     for (int j = 0; j < 256; j++)
         total += a->hist[j];
-    if (a->hist[i] == total) {
-        a->constant = true;
+    if (a->hist[i] == total) { /* one luma value: it stays, colour still round-trips */
+        for (int j = 0; j < 256; j++)
+            a->lut[j] = (uint8_t)j;
         return 0;
     }
     float scale = 255.0f / (float)(total - a->hist[i]);
@@ -152,9 +152,7 @@ static void equalize_emit(const pp__stage *s, const void *acc, size_t y0, size_t
     for (size_t i = 0; i < n; i++) {
         const uint8_t *src = a->pixels + (y0 + i - a->y0) * a->row_bytes;
         uint8_t *dst = out[i];
-        if (a->constant) {
-            memcpy(dst, src, a->row_bytes);
-        } else if (c <= 2) {
+        if (c <= 2) {
             for (size_t x = 0; x < w; x++) {
                 dst[x * c] = a->lut[src[x * c]];
                 if (c == 2)

@@ -13,7 +13,7 @@ Each family's cases live in cases/<family>.py as a list CASES of dicts:
     ref       function(img: numpy RGB/gray array) -> reference array
     tol       ("max", N): max |pixpipe - OpenCV| <= N
               ("agree", P): at least P percent of pixels identical
-    inputs    optional list of input names (default: all)
+    inputs    optional list of input names (default: all but EXTRA_INPUTS)
 
 With --samples DIR [--inputs a.png,b.png] it instead writes references for
 the given photos into DIR (used by the slow sample test, made the same way).
@@ -80,7 +80,13 @@ def make_inputs():
     inputs["chelsea96x80"] = np.ascontiguousarray(cat[100:180, 180:276])
     cam = load(os.path.join(root, "examples", "camera.png"))
     inputs["camera96x80"] = np.ascontiguousarray(cam[60:140, 200:296])
+    # only for cases that name it (see EXTRA_INPUTS): one colour everywhere
+    inputs["red9x7"] = np.full((7, 9, 3), (255, 0, 0), np.uint8)
     return inputs
+
+
+# Inputs a case gets only when its "inputs" names them.
+EXTRA_INPUTS = {"red9x7"}
 
 
 def load_families():
@@ -118,7 +124,7 @@ def write_goldens(only):
         for case in cases:
             assert case["name"] not in names, case["name"]
             names.add(case["name"])
-            for iname in case.get("inputs", list(inputs)):
+            for iname in case.get("inputs", [n for n in inputs if n not in EXTRA_INPUTS]):
                 ref = case["ref"](inputs[iname].copy())
                 rname = "%s_%s.png" % (case["name"], iname)
                 save(os.path.join(rdir, rname), np.ascontiguousarray(ref))

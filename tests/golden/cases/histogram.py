@@ -12,4 +12,7 @@ def _equalize(img):
 
 CASES = [
     dict(name="equalize", pipeline="equalize", ref=_equalize, tol=("max", 0)),
+    # one luma value: Y stays, but the colour still takes the YCrCb round trip
+    dict(name="equalize_solid", pipeline="equalize", ref=_equalize, tol=("max", 0),
+         inputs=["red9x7"], samples=False),
 ]
