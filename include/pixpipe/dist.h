@@ -1,8 +1,10 @@
 /* pixpipe on MPI: a distributed batch and one image split across ranks.
  *
  * Both entry points must be called on every rank of MPI_COMM_WORLD after
- * pp_mpi_init. Only the main thread of a rank calls MPI (MPI_THREAD_FUNNELED);
- * worker threads inside a rank never do.
+ * pp_mpi_init. MPI calls are never concurrent within a rank: a batch makes
+ * them on the main thread only (MPI_THREAD_FUNNELED); one image with threads
+ * may write its output strips with MPI-IO from whichever worker thread
+ * finished them, one at a time (MPI_THREAD_SERIALIZED).
  */
 #ifndef PIXPIPE_DIST_H
 #define PIXPIPE_DIST_H
@@ -12,8 +14,10 @@
 /* True when this pixpipe was built with MPI. */
 bool pp_mpi_available(void);
 
-/* MPI_Init_thread at the level needed (FUNNELED). Returns 0 or PP_ENOTBUILT. */
-int pp_mpi_init(int *argc, char ***argv, pp_err *err);
+/* MPI_Init_thread at MPI_THREAD_SERIALIZED when `serialized` (pp_mpi_apply
+ * with threads), else MPI_THREAD_FUNNELED. Returns 0, PP_EUNSUPPORTED when
+ * MPI grants less, or PP_ENOTBUILT. */
+int pp_mpi_init(int *argc, char ***argv, bool serialized, pp_err *err);
 void pp_mpi_finalize(void);
 int pp_mpi_rank(void);
 int pp_mpi_size(void);

@@ -242,7 +242,8 @@ int cmd_mpi(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     pp_err err;
-    if (pp_mpi_init(&argc, &argv, &err) < 0) {
+    /* apply may write strips from worker threads (serialized) */
+    if (pp_mpi_init(&argc, &argv, strcmp(argv[1], "apply") == 0, &err) < 0) {
         fprintf(stderr, "pixpipe mpi: %s\n", err.msg);
         return pp_exit_code(err.code);
     }

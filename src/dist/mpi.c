@@ -1,5 +1,6 @@
-/* MPI start-up and identity. MPI_THREAD_FUNNELED is all pixpipe needs: only a
- * rank's main thread calls MPI; worker threads never do. */
+/* MPI start-up and identity. A batch calls MPI from each rank's main thread
+ * only (FUNNELED); one image on threads also writes strips with MPI-IO from
+ * worker threads, one at a time (SERIALIZED). */
 #include <mpi.h>
 
 #include "pixpipe/dist.h"
@@ -9,16 +10,15 @@ bool pp_mpi_available(void)
     return true;
 }
 
-int pp_mpi_init(int *argc, char ***argv, pp_err *err)
+int pp_mpi_init(int *argc, char ***argv, bool serialized, pp_err *err)
 {
-    int provided = 0;
-    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+    int want = serialized ? MPI_THREAD_SERIALIZED : MPI_THREAD_FUNNELED, provided = 0;
+    if (MPI_Init_thread(argc, argv, want, &provided) != MPI_SUCCESS)
         return pp_err_set(err, PP_EIO, "MPI_Init_thread failed");
-    if (provided < MPI_THREAD_FUNNELED) {
+    if (provided < want) {
         MPI_Finalize();
-        return pp_err_set(err, PP_EUNSUPPORTED,
-                          "this MPI grants thread level %d; pixpipe needs MPI_THREAD_FUNNELED",
-                          provided);
+        return pp_err_set(err, PP_EUNSUPPORTED, "this MPI grants thread level %d; pixpipe needs %s",
+                          provided, serialized ? "MPI_THREAD_SERIALIZED" : "MPI_THREAD_FUNNELED");
     }
     return 0;
 }

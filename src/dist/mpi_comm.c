@@ -1,7 +1,7 @@
 /* pp_comm over MPI_COMM_WORLD. Messages larger than MPI's int counts are cut
  * into chunks of at most 1 GiB; chunks between two ranks are matched in
  * order (MPI does not let messages of one tag overtake each other). Only
- * the calling rank's main thread uses it (MPI_THREAD_FUNNELED). */
+ * the calling rank's main thread uses it. */
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>

@@ -6,10 +6,11 @@ bool pp_mpi_available(void)
     return false;
 }
 
-int pp_mpi_init(int *argc, char ***argv, pp_err *err)
+int pp_mpi_init(int *argc, char ***argv, bool serialized, pp_err *err)
 {
     (void)argc;
     (void)argv;
+    (void)serialized;
     return pp_err_set(err, PP_ENOTBUILT, "this pixpipe was built without MPI");
 }
 

@@ -81,7 +81,7 @@ static int check(const pp_plan *plan, const pp_image *in, const pp_image *ref, b
 int main(int argc, char **argv)
 {
     pp_err err;
-    if (pp_mpi_init(&argc, &argv, &err) < 0) {
+    if (pp_mpi_init(&argc, &argv, true, &err) < 0) { /* --threads: serialized */
         fprintf(stderr, "mpi_check: %s\n", err.msg);
         return 1;
     }
