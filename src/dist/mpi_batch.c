@@ -250,8 +250,10 @@ static int64_t next_job(master *m, const pp_cancel *cancel)
 {
     if (pp_canceled(cancel))
         return -1;
-    /* bounded: every claimed job leaves the queue, a pre-failed one for good */
-    for (size_t tries = 0; m->q && tries <= m->njobs; tries++) {
+    /* ends: every claim takes a job out of the waiting ones, so the claims
+     * run out; jobs of other runs in the journal are held and released at
+     * the end, and a pre-failed one (an output collision) fails for good */
+    while (m->q) {
         pp_job job;
         int64_t due;
         pp_err e;
@@ -262,8 +264,8 @@ static int64_t next_job(master *m, const pp_cancel *cancel)
         id_index key = {job.id, 0};
         const id_index *hit = bsearch(&key, m->by_id, m->njobs, sizeof *m->by_id, cmp_id);
         pp_job_clear(&job);
-        if (!hit)
-            return -1;
+        if (!hit) /* not this run's */
+            continue;
         const pp_batch_job *bj = &m->jobs[hit->job];
         if (bj->state == PP_JOB_FAILED) { /* failed before the start (an output collision) */
             pp_jstate state;
@@ -640,12 +642,21 @@ int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipelin
     rank_ctx r;
     ctx_init(&r, pipes, &o->batch);
     pthread_t *th = calloc((size_t)threads, sizeof *th);
-    int rc = th ? start_workers(&r, th, threads, err) : pp_err_set(err, PP_ENOMEM, "no memory");
+    pp_mpi_rank_stats *ranks = rank == 0 ? calloc((size_t)nranks, sizeof *ranks) : NULL;
+    int rc = th && (rank != 0 || ranks) ? start_workers(&r, th, threads, err)
+                                        : pp_err_set(err, PP_ENOMEM, "out of memory");
+    /* every rank runs its loop or none does: a missing rank would hang the others */
+    int started = rc == 0, all_started = 0;
+    MPI_Allreduce(&started, &all_started, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (rc == 0 && !all_started) {
+        join_workers(&r, th, threads);
+        rc = pp_err_set(err, PP_EIO, "another rank could not start its threads");
+    }
     uint64_t t0 = pp_clock_ns();
     if (rc == 0) {
         if (rank == 0) {
-            master m = {b, NULL, 0, 0, 0, nranks, 0, calloc((size_t)nranks, sizeof(*m.ranks)),
-                        NULL, NULL, NULL};
+            master m = {b, NULL, 0, 0, 0, nranks, 0, ranks, NULL, NULL, NULL};
+            ranks = NULL; /* res->ranks owns it */
             m.njobs = pp_batch_jobs(b, &m.jobs);
             if (o->state_dir && open_journal(&m, pipes, &o->batch, o->state_dir, err) < 0) {
                 rc = err ? err->code : PP_EIO;
@@ -656,6 +667,10 @@ int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipelin
             }
             run_master(&m, &r, threads, o->batch.cancel);
             join_workers(&r, th, threads);
+            if (m.q) { /* give back jobs of other runs that the claims held */
+                pp_err qe;
+                m.q->ops->release(m.q, 0, "mpi", &qe);
+            }
             pp_queue_close(m.q);
             free(m.qid);
             free(m.by_id);
@@ -673,6 +688,7 @@ int pp_mpi_batch(const char *in_dir, const char *out_dir, const pp_named_pipelin
         }
     }
     res->wall_ns = pp_clock_ns() - t0;
+    free(ranks);
     free(th);
     ctx_free(&r);
     if (rank == 0 && rc == 0 && pp_canceled(o->batch.cancel))

@@ -135,5 +135,26 @@ done
 check "the journal has the collision failed once" \
     grep -q "jobs: 2 (queued 0, running 0, done 1, retrying 0, failed 1)" "$tmp/stats"
 
+# A journal that also holds a waiting job of another run (an input changed
+# or removed since): the rerun still does all of its own work and leaves the
+# other job as it found it.
+fj=$tmp/foreign
+mkdir -p "$fj/in"
+cp "$root/examples/rocket.jpg" "$root/examples/camera.png" "$fj/in/"
+mpi 2 "$PIXPIPE" mpi batch "$fj/in" "$fj/out" -p invert --state "$fj/state" --quiet
+python3 - "$fj/state/journal.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO jobs (source, hash, size, name, pipeline, opts, output, state, queued_ms) "
+           "VALUES ('gone.jpg', 'stat:1:1', 1, '-', 'invert', '', 'gone.jpg', 'queued', 0)")
+db.commit()
+PY
+rm -rf "$fj/out"
+mpi 2 "$PIXPIPE" mpi batch "$fj/in" "$fj/out2" -p grayscale --state "$fj/state" >"$tmp/fj.out" 2>&1
+check "a foreign waiting job does not stop the run" grep -q "2 done, 0 failed" "$tmp/fj.out"
+check "every output of the run is made" test -f "$fj/out2/rocket.jpg" -a -f "$fj/out2/camera.png"
+check "the foreign job is left waiting" test "$(python3 -c "import sqlite3,sys
+print(sqlite3.connect(sys.argv[1]).execute(\"SELECT state, attempts FROM jobs WHERE source='gone.jpg'\").fetchone())" "$fj/state/journal.db")" = "('queued', 0)"
+
 echo "mpi.sh: $pass checks passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
