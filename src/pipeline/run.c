@@ -436,12 +436,11 @@ int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *s
         acc_sink as = {s->to_barrier, NULL};
         pp_row_sink bsink = {acc_write, &as, NULL};
         pp__rect whole = {0, s->out.width, 0, s->out.height};
-        if (s->to_barrier && !(as.acc = s->to_barrier->ops->acc_new(s->to_barrier, &whole, err))) {
+        if (s->to_barrier && !(as.acc = s->to_barrier->ops->acc_new(s->to_barrier, &whole, err)))
             rc = err ? err->code : PP_ENOMEM;
-            break;
-        }
-        rc = run_segment(p, s, src, acc_prev, s->to_barrier ? &bsink : sink, opts, strip, st,
-                         err);
+        else
+            rc = run_segment(p, s, src, acc_prev, s->to_barrier ? &bsink : sink, opts, strip, st,
+                             err);
         if (rc == 0 && s->to_barrier)
             rc = s->to_barrier->ops->acc_end(s->to_barrier, as.acc, err);
         if (acc_prev)
