@@ -155,9 +155,12 @@ static int gather(drun *d, const pp__rect *own, const pp__rect *need, const rbuf
         rlen[q] = (hi - lo) * got->rb;
         rbuf_[q] = rlen[q] ? rbuf_row(got, lo) : NULL;
     }
+done:
+    /* every rank exchanges or none does: a rank that skipped it would leave
+     * the others waiting */
+    rc = agree(d, rc, err);
     if (rc == 0)
         rc = c->exchange(c->ctx, (const uint8_t *const *)sbuf, slen, rbuf_, rlen, err);
-done:
     for (int q = 0; sbuf && q < n; q++)
         free(sbuf[q]);
     free(sbuf);
@@ -174,11 +177,28 @@ done:
  * each strip it needs; the others receive the same chunks in the same
  * order. */
 static int read_scatter(drun *d, const pp_dist_source *src, const pp__rect *need, rbuf *in,
-                        pp_err *err)
+                        int rc, pp_err *err)
 {
     const pp_comm *c = d->comm;
     size_t h = src->fmt.height, rb = pp__row_bytes(&src->fmt), S = d->strip;
-    int rc = 0;
+    pp_row_source s;
+    uint8_t *strip = NULL, **rows = NULL;
+    bool opened = false;
+    if (c->rank == 0 && rc == 0) {
+        opened = (rc = src->open(src->ctx, &s, err)) == 0;
+        strip = pp_malloc_array(S, rb, err);
+        rows = pp_malloc_array(S, sizeof *rows, err);
+        if (rc == 0 && (!strip || !rows))
+            rc = PP_ENOMEM;
+    }
+    /* every rank (its buffer, rank 0 its source) is ready, or none starts */
+    if ((rc = agree(d, rc, err)) < 0) {
+        free(strip);
+        free(rows);
+        if (opened)
+            src->close(src->ctx);
+        return rc;
+    }
     if (c->rank != 0) {
         for (size_t y = 0; y < h && rc == 0; y += S) {
             size_t lo, hi;
@@ -188,17 +208,10 @@ static int read_scatter(drun *d, const pp_dist_source *src, const pp__rect *need
         }
         return rc;
     }
-    pp_row_source s;
-    if ((rc = src->open(src->ctx, &s, err)) < 0)
-        return rc;
-    uint8_t *strip = pp_malloc_array(S, rb, err);
-    uint8_t **rows = pp_malloc_array(S, sizeof *rows, err);
-    if (!strip || !rows)
-        rc = PP_ENOMEM;
     /* After a read error rank 0 keeps sending (zeros) so no rank waits for
      * ever; the caller's agreement step then fails every rank. */
-    int read_rc = rc;
-    for (size_t y = 0; y < h && (strip && rows); y += S) {
+    int read_rc = 0;
+    for (size_t y = 0; y < h; y += S) {
         size_t m = h - y < S ? h - y : S;
         for (size_t i = 0; i < m; i++)
             rows[i] = strip + i * rb;
@@ -326,6 +339,7 @@ static int join_blocks(drun *d, const pp__stage *b, void *acc, const pp__rect *o
     int rc = (!sbuf || !rbufs || !slen || !rlen || !above || !below)
                  ? pp_err_set(err, PP_ENOMEM, "out of memory")
                  : 0;
+    rc = agree(d, rc, err); /* all ranks enter the rounds, or none */
     /* Each round lets edges cross one more block edge; a block can be
      * crossed back and forth, but never more often than it has pixels. */
     for (size_t round = 0; rc == 0 && round < ((size_t)1 << 40); round++) {
@@ -420,16 +434,15 @@ static int region_barrier(drun *d, const pp__stage *b, const pp__rect *own, cons
     const pp_comm *c = d->comm;
     int n = c->size;
     pp__rect *reg = calloc((size_t)n, sizeof *reg);
-    if (!reg)
-        return pp_err_set(err, PP_ENOMEM, "out of memory");
-    for (int q = 0; q < n; q++) {
+    for (int q = 0; reg && q < n; q++) {
         if (next_rows[q].y1 > next_rows[q].y0)
             b->ops->acc_region(b, next_rows[q].y0, next_rows[q].y1, &reg[q]);
         else
             reg[q] = (pp__rect){0, 0, 0, 0};
     }
-    rbuf region;
-    int rc = rbuf_alloc(&region, &reg[c->rank], b->in.channels, err);
+    rbuf region = {0};
+    int rc = reg ? rbuf_alloc(&region, &reg[c->rank], b->in.channels, err)
+                 : pp_err_set(err, PP_ENOMEM, "out of memory");
     if (rc == 0)
         track(d, &region, true);
     if ((rc = agree(d, rc, err)) == 0)
@@ -477,30 +490,29 @@ static int write_output(drun *d, const pp_dist_sink *out, const rbuf *blk, const
 {
     const pp_comm *c = d->comm;
     uint64_t t0 = pp_clock_ns();
-    uint8_t **rows = pp_malloc_array(d->strip, sizeof *rows, err);
-    if (!rows)
-        return PP_ENOMEM;
-    int rc = 0;
-    if (out->parallel) {
+    bool gathers = !out->parallel && c->rank == 0, sends = !out->parallel && c->rank != 0;
+    uint8_t **rows = sends ? NULL : pp_malloc_array(d->strip, sizeof *rows, err);
+    uint8_t *strip = gathers ? pp_malloc_array(d->strip, blk->rb ? blk->rb : 1, err) : NULL;
+    int rc = (!sends && !rows) || (gathers && !strip) ? PP_ENOMEM : 0;
+    /* every rank has its buffers, or no rank sends or waits */
+    rc = agree(d, rc, err);
+    if (rc == 0 && out->parallel) {
         for (size_t y = blk->lo; y < blk->hi && rc == 0; y += d->strip) {
             size_t m = blk->hi - y < d->strip ? blk->hi - y : d->strip;
             for (size_t i = 0; i < m; i++)
                 rows[i] = rbuf_row(blk, y + i);
             rc = out->write_rows(out->ctx, y, m, (const uint8_t *const *)rows, err);
         }
-    } else if (c->rank != 0) {
+    } else if (rc == 0 && sends) {
         for (size_t y = blk->lo; y < blk->hi && rc == 0; y += d->strip) {
             size_t m = blk->hi - y < d->strip ? blk->hi - y : d->strip;
             rc = c->send(c->ctx, 0, rbuf_row(blk, y), m * blk->rb, err);
         }
-    } else {
-        uint8_t *strip = pp_malloc_array(d->strip, blk->rb ? blk->rb : 1, err);
-        if (!strip)
-            rc = PP_ENOMEM;
+    } else if (rc == 0) {
         /* After a write error rank 0 still receives every block, so the
          * senders finish; the error is returned at the end. */
         int wrc = 0;
-        for (int q = 0; q < c->size && rc == 0 && strip; q++) {
+        for (int q = 0; q < c->size && rc == 0; q++) {
             for (size_t y = own[q].y0; y < own[q].y1 && rc == 0; y += d->strip) {
                 size_t m = own[q].y1 - y < d->strip ? own[q].y1 - y : d->strip;
                 if (q != 0)
@@ -513,8 +525,8 @@ static int write_output(drun *d, const pp_dist_sink *out, const rbuf *blk, const
         }
         if (rc == 0)
             rc = wrc;
-        free(strip);
     }
+    free(strip);
     free(rows);
     d->st->write_ns += pp_clock_ns() - t0;
     return rc;
@@ -634,8 +646,7 @@ int pp_plan_run_dist(const pp_plan *p, const pp_comm *comm, const pp_dist_source
     } else {
         if (rc == 0 && (rc = rbuf_alloc(&in, &need[comm->rank], p->in.channels, err)) == 0)
             track(&d, &in, true);
-        if (rc == 0)
-            rc = read_scatter(&d, src, need, &in, err);
+        rc = read_scatter(&d, src, need, &in, rc, err);
     }
     rc = agree(&d, rc, err);
     for (size_t i = 0; i < nseg && rc == 0; i++)
