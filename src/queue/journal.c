@@ -29,6 +29,7 @@
 
 #define BUSY_TIMEOUT_MS 10000
 #define SCHEMA_VERSION 1
+#define SCHEMA_VERSION_TEXT "1" /* the same, for the PRAGMA */
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jobs (\n"
@@ -61,6 +62,10 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs(id)\n"
     "  WHERE state IN ('queued','retrying');\n"
     "CREATE INDEX IF NOT EXISTS jobs_running ON jobs(worker)\n"
+    "  WHERE state = 'running';\n"
+    "CREATE INDEX IF NOT EXISTS jobs_running_output ON jobs(output)\n"
+    "  WHERE state = 'running';\n"
+    "CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(lease_ms)\n"
     "  WHERE state = 'running';\n";
 
 #define JOB_COLS                                                                                   \
@@ -252,15 +257,21 @@ static int j_enqueue(pp_queue *q, const pp_job_spec *specs, size_t n, int64_t no
 
 /* ---- claim ---- */
 
+/* A waiting job may start unless another job writing the same output runs
+ * (a file rewritten while its old content is processed): two writers of one
+ * output would race their renames and clear each other's temporary files. */
+#define OUTPUT_FREE                                                                               \
+    "NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.output = jobs.output)"
+
 /* The oldest ready job's id, 0 when none; or when none, *next_due gets the
- * earliest not_before of a waiting job (-1 when none waits). */
+ * earliest not_before of a waiting job that may start (-1 when none). */
 static int find_ready(journal *j, int64_t now_ms, int64_t *id, int64_t *next_due, pp_err *err)
 {
     *id = 0;
     *next_due = -1;
     sqlite3_stmt *st = prepare(j,
                                "SELECT id FROM jobs WHERE state IN ('queued','retrying') AND "
-                               "not_before_ms <= ?1 ORDER BY id LIMIT 1",
+                               "not_before_ms <= ?1 AND " OUTPUT_FREE " ORDER BY id LIMIT 1",
                                err);
     if (!st)
         return PP_EIO;
@@ -274,7 +285,10 @@ static int find_ready(journal *j, int64_t now_ms, int64_t *id, int64_t *next_due
     if (s != SQLITE_DONE)
         return db_fail(j, err, "claim");
     st =
-        prepare(j, "SELECT MIN(not_before_ms) FROM jobs WHERE state IN ('queued','retrying')", err);
+        prepare(j,
+                "SELECT MIN(not_before_ms) FROM jobs WHERE state IN ('queued','retrying') AND "
+                OUTPUT_FREE,
+                err);
     if (!st)
         return PP_EIO;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -664,6 +678,19 @@ static const pp_queue_ops journal_ops = {
 
 /* ---- opening ---- */
 
+static int schema_version(journal *j, int *v, pp_err *err)
+{
+    sqlite3_stmt *st = prepare(j, "PRAGMA user_version", err);
+    if (!st)
+        return PP_EIO;
+    *v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* A new journal (version 0) gets the schema and this version; one of this
+ * version gets any index added since (IF NOT EXISTS); another version is
+ * left alone for check_version to refuse. */
 static int init_schema(journal *j, pp_err *err)
 {
     int rc = exec_sql(j, "PRAGMA journal_mode = WAL", err);
@@ -671,19 +698,20 @@ static int init_schema(journal *j, pp_err *err)
         rc = tx_begin(j, err);
     if (rc < 0)
         return rc;
-    rc = exec_sql(j, schema, err);
-    if (rc == 0)
-        rc = exec_sql(j, "PRAGMA user_version = 1", err);
+    int v = -1;
+    rc = schema_version(j, &v, err);
+    if (rc == 0 && (v == 0 || v == SCHEMA_VERSION))
+        rc = exec_sql(j, schema, err);
+    if (rc == 0 && v == 0)
+        rc = exec_sql(j, "PRAGMA user_version = " SCHEMA_VERSION_TEXT, err);
     return tx_end(j, rc, err);
 }
 
 static int check_version(journal *j, pp_err *err)
 {
-    sqlite3_stmt *st = prepare(j, "PRAGMA user_version", err);
-    if (!st)
+    int v = -1;
+    if (schema_version(j, &v, err) < 0)
         return PP_EIO;
-    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
     if (v != SCHEMA_VERSION)
         return pp_err_set(err, PP_EUNSUPPORTED,
                           "%s: journal schema version %d; this pixpipe reads version %d", j->path,

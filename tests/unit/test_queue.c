@@ -51,9 +51,15 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The output is NAME/SOURCE, as watch names it; the text lives in a ring of
+ * buffers long enough for the specs of one test step. */
 static pp_job_spec spec(const char *source, const char *hash, const char *name)
 {
-    return (pp_job_spec){source, hash, 100, name, "grayscale", "format=auto", "out/x.png"};
+    static char outs[16][64];
+    static unsigned next;
+    char *out = outs[next++ % 16];
+    snprintf(out, sizeof outs[0], "%s/%s", name, source);
+    return (pp_job_spec){source, hash, 100, name, "grayscale", "format=auto", out};
 }
 
 static int64_t enqueue1(pp_queue *q, pp_job_spec s, int64_t now, bool *created)
@@ -162,7 +168,7 @@ static void test_enqueue_dedups_identity(void **state)
     assert_string_equal(j.source, "a.png");
     assert_string_equal(j.hash, "h64:1");
     assert_string_equal(j.pipeline, "grayscale");
-    assert_string_equal(j.output, "out/x.png");
+    assert_string_equal(j.output, "gray/a.png");
     assert_int_equal(j.queued_ms, T0);
     assert_int_equal(j.attempts, 0);
     assert_null(j.worker);
@@ -186,6 +192,25 @@ static void test_claim_is_fifo_and_exclusive(void **state)
     int64_t due = 0;
     assert_int_equal(claim(f->q, "w3", T0 + 12, NULL, &due), 0);
     assert_int_equal(due, -1); /* nothing waits at all */
+}
+
+/* A rewritten file's new job waits while the old content's job writes the
+ * same output, and may not even be reported as due; then it runs. */
+static void test_one_writer_per_output(void **state)
+{
+    fixture *f = *state;
+    int64_t old = enqueue1(f->q, spec("a.png", "h64:1", "p"), T0, NULL);
+    assert_int_equal(claim(f->q, "w1", T0 + 1, NULL, NULL), old);
+    int64_t fresh = enqueue1(f->q, spec("a.png", "h64:2", "p"), T0 + 2, NULL);
+    int64_t other = enqueue1(f->q, spec("b.png", "h64:1", "p"), T0 + 2, NULL);
+    int64_t due = 0;
+    assert_int_equal(claim(f->q, "w2", T0 + 3, NULL, &due), other);
+    assert_int_equal(claim(f->q, "w3", T0 + 4, NULL, &due), 0);
+    assert_int_equal(due, -1);
+    pp_job_times t = {1, 2, 3, 6};
+    pp_err err;
+    assert_int_equal(f->q->ops->complete(f->q, old, "w1", T0 + 5, &t, NULL, &err), 0);
+    assert_int_equal(claim(f->q, "w3", T0 + 6, NULL, NULL), fresh);
 }
 
 static void test_complete(void **state)
@@ -429,6 +454,23 @@ static void test_survives_reopen(void **state)
     /* other schemes are later backends */
     assert_null(pp_queue_open("redis://127.0.0.1:6379/jobs", &o, &err));
     assert_int_equal(err.code, PP_ENOTBUILT);
+    /* a journal of another schema version is refused, even when opening
+     * with create: SQLite keeps user_version big-endian at byte 60 */
+    pp_queue_close(f->q);
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal.db", f->dir);
+    FILE *db = fopen(path, "r+b");
+    assert_non_null(db);
+    static const unsigned char v2[4] = {0, 0, 0, 2};
+    assert_int_equal(fseek(db, 60, SEEK_SET), 0);
+    assert_int_equal(fwrite(v2, 1, 4, db), 4);
+    assert_int_equal(fclose(db), 0);
+    pp_queue_opts_default(&o);
+    o.create = true;
+    f->q = pp_queue_open(f->dir, &o, &err);
+    assert_null(f->q);
+    assert_int_equal(err.code, PP_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "version 2"));
 }
 
 /* Several processes, each with its own connection, claim from one journal:
@@ -524,6 +566,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enqueue_dedups_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_is_fifo_and_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_writer_per_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transient_failures_back_off_then_fail, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_permanent_failure_is_final_at_once, setup, teardown),
