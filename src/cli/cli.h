@@ -94,8 +94,10 @@ void cli_progress_cb(const pp_batch_progress *p, const pp_batch_job *j, void *ct
 void cli_progress_draw(cli_progress *pr, const pp_batch_progress *p, bool final);
 void cli_batch_summary(pp_batch *b, const pp_named_pipeline *pipes, size_t npipes,
                        bool canceled);
-/* Parses "-p [NAME=]PIPE" into pipes[*n]; prints errors, returns an exit code. */
-int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_t *n);
+/* Parses "-p [NAME=]PIPE" (NAME required when need_name) into pipes[*n];
+ * prints errors, returns an exit code. */
+int cli_add_pipeline(const char *cmd, char *arg, bool need_name, pp_named_pipeline *pipes,
+                     size_t *n);
 
 /* Options shared by batch and mpi batch, besides the codec options. */
 #define CLI_BATCH_LONGOPTS                                                                    \

@@ -1,7 +1,6 @@
 /* pixpipe watch IN_DIR OUT_DIR -p NAME=PIPE ...: option parsing and signal
  * handling around the supervisor (src/engine/watch.c). The hidden
  * `pixpipe __worker` command is how the supervisor starts its workers. */
-#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,26 +50,6 @@ enum {
     OPT_LOG_FORMAT,
 };
 
-#define MAX_PIPES 32
-
-static pp_cancel stop_requests;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    __atomic_add_fetch(&stop_requests, 1, __ATOMIC_RELAXED);
-}
-
-static void install_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static int parse_seconds(const char *name, const char *arg, double min, double *out)
 {
     char *end;
@@ -82,37 +61,6 @@ static int parse_seconds(const char *name, const char *arg, double min, double *
     return CLI_OK;
 }
 
-static bool valid_name(const char *n, size_t len)
-{
-    if (len == 0 || n[0] == '.' || n[0] == '_')
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)n[i]) && n[i] != '_' && n[i] != '-' && n[i] != '.')
-            return false;
-    return true;
-}
-
-static int add_pipeline(char *arg, pp_named_pipeline *pipes, size_t *n)
-{
-    if (*n >= MAX_PIPES)
-        return cli_usage("watch", "at most %d pipelines", MAX_PIPES);
-    char *eq = strchr(arg, '=');
-    if (!eq || !valid_name(arg, (size_t)(eq - arg)))
-        return cli_usage("watch", "-p wants NAME=PIPE, NAME made of letters, digits, '-', '_' "
-                                  "and '.' (not starting with '.' or '_')");
-    *eq = '\0';
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp(pipes[i].name, arg) == 0)
-            return cli_usage("watch", "pipeline name \"%s\" is given twice", arg);
-    int status = CLI_OK;
-    pp_pipeline *p = cli_load_pipeline(eq + 1, NULL, &status);
-    if (!p)
-        return status;
-    pipes[*n].name = arg;
-    pipes[(*n)++].pipeline = p;
-    return CLI_OK;
-}
-
 /* Options of the watcher itself (not codec options). */
 static int watch_option(pp_watch_opts *o, int opt, const char *arg, pp_named_pipeline *pipes,
                         size_t *npipes)
@@ -120,7 +68,7 @@ static int watch_option(pp_watch_opts *o, int opt, const char *arg, pp_named_pip
     pp_err err;
     unsigned long long v;
     switch (opt) {
-    case 'p': return add_pipeline((char *)arg, pipes, npipes);
+    case 'p': return cli_add_pipeline("watch", (char *)arg, true, pipes, npipes);
     case 'w':
     case 'j':
     case OPT_MAX_ATTEMPTS:
@@ -167,8 +115,8 @@ static int run_watch(pp_watch_opts *o)
     o->worker_cmd = worker_cmd;
     if (!o->workers)
         o->workers = default_workers(o->threads);
-    install_stop_signals();
-    o->stop = &stop_requests;
+    cli_install_signals();
+    o->stop = &cli_cancel;
     pp_err err;
     return pp_watch_run(o, &err) < 0 ? cli_fail(&err) : CLI_OK;
 }
@@ -197,7 +145,7 @@ int cmd_watch(int argc, char **argv)
     pp_watch_opts o;
     pp_watch_opts_default(&o);
     o.workers = 0;
-    pp_named_pipeline pipes[MAX_PIPES];
+    pp_named_pipeline pipes[CLI_MAX_PIPES];
     size_t npipes = 0;
     int status = CLI_OK, opt;
     pp_err err;

@@ -138,7 +138,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 static void on_signal(int sig)
 {
     (void)sig;
-    __atomic_store_n(&cli_cancel, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&cli_cancel, 1, __ATOMIC_RELAXED); /* watch counts them */
 }
 
 void cli_install_signals(void)

@@ -110,7 +110,13 @@ void cli_batch_summary(pp_batch *b, const pp_named_pipeline *pipes, size_t npipe
     }
 }
 
-/* Splits "NAME=PIPE" when what precedes '=' is a bare name; else unnamed. */
+static bool is_name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+/* Splits "NAME=PIPE" when what precedes '=' is made of name characters; else
+ * the whole argument is an unnamed pipeline. */
 static void split_named(char *arg, const char **name, const char **text)
 {
     char *eq = strchr(arg, '=');
@@ -119,19 +125,25 @@ static void split_named(char *arg, const char **name, const char **text)
     if (!eq || eq == arg)
         return;
     for (char *c = arg; c < eq; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+        if (!is_name_char(*c))
             return;
     *eq = '\0';
     *name = arg;
     *text = eq + 1;
 }
 
-int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_t *n)
+int cli_add_pipeline(const char *cmd, char *arg, bool need_name, pp_named_pipeline *pipes,
+                     size_t *n)
 {
     if (*n >= CLI_MAX_PIPES)
         return cli_usage(cmd, "at most %d pipelines", CLI_MAX_PIPES);
     const char *name, *text;
     split_named(arg, &name, &text);
+    /* a name is a folder under OUT_DIR, beside .pixpipe/ and _failed/ */
+    if (name[0] == '.' || name[0] == '_' || (need_name && !name[0]))
+        return cli_usage(cmd, "-p wants %sNAME=PIPE, NAME made of letters, digits, '-', '_' and "
+                              "'.', not starting with '.' or '_'",
+                         need_name ? "" : "PIPE or ");
     for (size_t i = 0; i < *n; i++)
         if (strcmp(pipes[i].name, name) == 0)
             return name[0] ? cli_usage(cmd, "pipeline name \"%s\" is given twice", name)
@@ -145,7 +157,6 @@ int cli_add_pipeline(const char *cmd, char *arg, pp_named_pipeline *pipes, size_
     return CLI_OK;
 }
 
-
 int cli_batch_option(const char *cmd, cli_batch_args *a, pp_batch_opts *bo, int opt, char *arg,
                      int *status)
 {
@@ -158,7 +169,7 @@ int cli_batch_option(const char *cmd, cli_batch_args *a, pp_batch_opts *bo, int 
         return 1;
     }
     switch (opt) {
-    case 'p': *status = cli_add_pipeline(cmd, arg, a->pipes, &a->npipes); return 1;
+    case 'p': *status = cli_add_pipeline(cmd, arg, false, a->pipes, &a->npipes); return 1;
     case 'j':
         if (cli_parse_uint("--threads", arg, 1, 1024, &v, &err) < 0)
             *status = cli_usage(cmd, "%s", err.msg);

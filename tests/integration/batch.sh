@@ -103,6 +103,11 @@ check "same input and output folder refused" test $? -eq 64
 check "missing input folder gives 66" test $? -eq 66
 "$PIXPIPE" batch "$in" "$tmp/x" -p invert -p invert >/dev/null 2>"$tmp/stderr"
 check "two unnamed pipelines refused" test $? -eq 64
+for bad_name in .. . .pixpipe _failed; do
+    "$PIXPIPE" batch "$in" "$tmp/x" -p "$bad_name=invert" >/dev/null 2>"$tmp/stderr"
+    check "pipeline name '$bad_name' refused" test $? -eq 64
+done
+check "refused names write nothing" test ! -e "$tmp/x"
 "$PIXPIPE" batch "$in" "$tmp/x" -p 'gausian' >/dev/null 2>"$tmp/stderr"
 check "bad pipeline gives 64" test $? -eq 64
 check "bad pipeline suggests" grep -q 'did you mean "gaussian"' "$tmp/stderr"
