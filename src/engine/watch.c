@@ -93,6 +93,8 @@ typedef struct sup {
     wslot *w;
     int nw;
     keyfifo fifo;
+    uint64_t drain_at_ns; /* after a journal error: not before (backoff) */
+    int drain_backoff_ms;
     uint64_t next_expiry_ns;
     char *argv_store[MAX_WORKER_ARGS];
     char numbuf[8][32];
@@ -431,9 +433,15 @@ done:
     return rc;
 }
 
+/* Enqueues what the fifo holds. A journal error (busy, full, read-only)
+ * keeps the file and backs off, 100 ms doubling up to 5 s, so a lasting one
+ * neither spins nor floods the log. */
 static int drain_fifo(sup *s)
 {
-    uint64_t until = pp_clock_ns() + ms_to_ns(ENQUEUE_BUDGET_MS);
+    uint64_t now = pp_clock_ns();
+    if (now < s->drain_at_ns)
+        return 0;
+    uint64_t until = now + ms_to_ns(ENQUEUE_BUDGET_MS);
     bool created = false;
     char *key;
     int rc = 0;
@@ -446,6 +454,14 @@ static int drain_fifo(sup *s)
     }
     if (created)
         wake_idle(s);
+    if (rc == 1) {
+        s->drain_backoff_ms = s->drain_backoff_ms ? 2 * s->drain_backoff_ms : 100;
+        if (s->drain_backoff_ms > 5000)
+            s->drain_backoff_ms = 5000;
+        s->drain_at_ns = pp_clock_ns() + ms_to_ns(s->drain_backoff_ms);
+    } else if (rc == 0) {
+        s->drain_backoff_ms = 0;
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -730,7 +746,8 @@ static int run_loop(sup *s, pp_err *err)
     int next_ms = 0;
     uint64_t pump_at = 0;
     while (!pp_canceled(s->o->stop)) {
-        int timeout = s->fifo.head < s->fifo.tail ? 0 : TICK_MS;
+        bool drainable = s->fifo.head < s->fifo.tail && pp_clock_ns() >= s->drain_at_ns;
+        int timeout = drainable ? 0 : TICK_MS;
         bool src_ready = false;
         wait_events(s, timeout, true, &src_ready);
         uint64_t now = pp_clock_ns();

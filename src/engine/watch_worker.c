@@ -152,8 +152,16 @@ static void crash(void)
 
 /* ---- running one job ---- */
 
+/* One job on its thread: everything that reads the input (the hash check,
+ * the fetch, the processing) runs there, so the worker's main thread keeps
+ * beating and renewing the lease however slow the storage is. */
 typedef struct run {
-    const char *in, *out;
+    struct worker *w;
+    const pp_job *job;
+    char *in, *out;  /* malloc'd by fetch and prepare */
+    bool temp;       /* in is a fetched copy to unlink */
+    const char *note; /* set when the job was skipped (superseded) */
+    bool processed;  /* pp_process_file ran: commit or discard its output */
     pp_process_opts po;
     bool hang;
     pp_process_stats st;
@@ -164,14 +172,27 @@ typedef struct run {
     pthread_cond_t cond;
 } run;
 
-static void *run_thread(void *arg)
+static bool superseded(worker *w, const pp_job *job, const char **note, pp_err *err);
+static int prepare_run(worker *w, const pp_job *job, run *r, pp_err *err);
+
+static int run_job_steps(run *r)
 {
-    run *r = arg;
+    if (superseded(r->w, r->job, &r->note, &r->err) || r->err.code)
+        return r->err.code;
+    if (prepare_run(r->w, r->job, r, &r->err) < 0)
+        return r->err.code;
     if (r->hang) {
         for (int i = 0; i < HANG_MAX_S; i++)
             sleep(1);
     }
-    r->rc = pp_process_file(r->in, r->out, &r->po, &r->st, &r->err);
+    r->processed = true;
+    return pp_process_file(r->in, r->out, &r->po, &r->st, &r->err);
+}
+
+static void *run_thread(void *arg)
+{
+    run *r = arg;
+    r->rc = run_job_steps(r);
     pthread_mutex_lock(&r->lock);
     r->done = true;
     pthread_cond_signal(&r->cond);
@@ -306,12 +327,11 @@ static bool superseded(worker *w, const pp_job *job, const char **note, pp_err *
     return false;
 }
 
-static int prepare_run(worker *w, const pp_job *job, run *r, char **in, char **out, pp_err *err)
+static int prepare_run(worker *w, const pp_job *job, run *r, pp_err *err)
 {
-    bool temp = false;
-    int rc = w->src->ops->fetch(w->src, job->source, in, &temp, err);
+    int rc = w->src->ops->fetch(w->src, job->source, &r->in, &r->temp, err);
     if (rc == 0)
-        rc = w->sink->ops->prepare(w->sink, job->output, out, err);
+        rc = w->sink->ops->prepare(w->sink, job->output, &r->out, err);
     if (rc == 0)
         rc = pp_process_opts_parse(job->opts, &r->po, err);
     const pp_pipeline *p = rc == 0 ? pipeline_for(w, job->pipeline, err) : NULL;
@@ -320,11 +340,8 @@ static int prepare_run(worker *w, const pp_job *job, run *r, char **in, char **o
     r->po.pipeline = p;
     r->po.pool = w->pool;
     r->po.threads = w->threads;
-    r->po.make_dirs = true;
+    r->po.make_dirs = false; /* the sink's prepare made the folders */
     r->po.sync = w->sync;
-    r->in = *in;
-    r->out = *out;
-    (void)temp; /* local sources hand out the file itself */
     return rc;
 }
 
@@ -338,29 +355,25 @@ static void run_job(worker *w, pp_job *job)
     w->jobs_run++;
     run r;
     memset(&r, 0, sizeof r);
-    char *in = NULL, *out = NULL;
-    const char *note = NULL;
-    pp_err err = {0};
+    r.w = w;
+    r.job = job;
     if (names_file(w->f.fail, job->source)) {
-        pp_err_set(&err, PP_EIO, "%s: injected transient failure (PIXPIPE_FAULT)", job->source);
-        record(w, job, PP_EIO, &err, NULL, NULL);
-    } else if (superseded(w, job, &note, &err)) {
-        record(w, job, 0, NULL, NULL, note);
-    } else if (err.code) {
-        record(w, job, err.code, &err, NULL, NULL);
-    } else if (prepare_run(w, job, &r, &in, &out, &err) < 0) {
-        record(w, job, err.code, &err, NULL, NULL);
+        pp_err_set(&r.err, PP_EIO, "%s: injected transient failure (PIXPIPE_FAULT)",
+                   job->source);
+        record(w, job, PP_EIO, &r.err, NULL, NULL);
     } else {
         r.hang = names_file(w->f.hang, job->source);
         process(w, &r, job);
-        if (r.rc == 0)
-            r.rc = w->sink->ops->commit(w->sink, job->output, out, &r.err);
-        if (r.rc < 0)
+        if (r.processed && r.rc == 0)
+            r.rc = w->sink->ops->commit(w->sink, job->output, r.out, &r.err);
+        if (r.processed && r.rc < 0)
             w->sink->ops->discard(w->sink, job->output);
-        record(w, job, r.rc, &r.err, &r.st, NULL);
+        record(w, job, r.rc, &r.err, r.processed ? &r.st : NULL, r.note);
     }
-    free(in);
-    free(out);
+    if (r.temp && r.in)
+        unlink(r.in);
+    free(r.in);
+    free(r.out);
     say_job(w, 'E', job->id);
 }
 
