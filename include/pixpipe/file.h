@@ -27,6 +27,11 @@ int pp_mkdirs(const char *dir, pp_err *err);
 /* True when both paths exist and name the same file (device and inode). */
 bool pp_same_file(const char *a, const char *b);
 
+/* Starts writing bytes [off, off + len) of fd to disk without waiting, so a
+ * large output is mostly on disk by the time it is synced, and its dirty
+ * pages do not pile up in memory (Linux sync_file_range; elsewhere nothing). */
+void pp_file_start_writeback(int fd, uint64_t off, uint64_t len);
+
 typedef struct pp_outfile {
     char *path; /* final name */
     char *tmp;  /* temporary name while open */

@@ -114,6 +114,18 @@ bool pp_same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+void pp_file_start_writeback(int fd, uint64_t off, uint64_t len)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* best effort: a failure here shows up at the final fsync */
+    (void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+    (void)off;
+    (void)len;
+#endif
+}
+
 bool pp_is_temp_name(const char *name)
 {
     size_t n = strlen(name);
