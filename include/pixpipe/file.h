@@ -27,9 +27,10 @@ int pp_mkdirs(const char *dir, pp_err *err);
 /* True when both paths exist and name the same file (device and inode). */
 bool pp_same_file(const char *a, const char *b);
 
-/* Starts writing bytes [off, off + len) of fd to disk without waiting, so a
- * large output is mostly on disk by the time it is synced, and its dirty
- * pages do not pile up in memory (Linux sync_file_range; elsewhere nothing). */
+/* Starts writing bytes [off, off + len) of fd to disk without waiting (len 0:
+ * to the end of the file), so a large output is mostly on disk by the time it
+ * is synced, and its dirty pages do not pile up in memory (Linux
+ * sync_file_range; elsewhere nothing). */
 void pp_file_start_writeback(int fd, uint64_t off, uint64_t len);
 
 typedef struct pp_outfile {
@@ -37,11 +38,16 @@ typedef struct pp_outfile {
     char *tmp;  /* temporary name while open */
     FILE *fp;   /* write here */
     bool sync;  /* fsync the file before renaming (default true) */
+    int fd;     /* under fp */
+    uint64_t unsynced; /* bytes written since writeback was last started */
 } pp_outfile;
 
 /* Creates the temporary file for path. With make_dirs, missing parent folders
  * are created. Fails with PP_ECREATE. On success write to o->fp, then call
- * pp_outfile_commit or pp_outfile_abort exactly once. */
+ * pp_outfile_commit or pp_outfile_abort exactly once. While the file is to be
+ * synced, every few MB written are handed to the disk at once
+ * (pp_file_start_writeback), so the final fsync waits only for the tail.
+ * fp refers to o: do not move or copy o while it is open. */
 int pp_outfile_open(pp_outfile *o, const char *path, bool make_dirs, pp_err *err);
 
 /* Flushes, syncs, closes and renames the temporary file to its final name.
