@@ -6,9 +6,10 @@
 set -u
 build=$1
 shift
+log="$build/meson-logs/testlog.json"
+rm -f "$log" # a run that writes no log must not be read from an older one
 meson test -C "$build" --print-errorlogs "$@"
 status=$?
-log="$build/meson-logs/testlog.json"
 if [ ! -f "$log" ]; then
     echo "0 passed, 1 failed"
     exit 1

@@ -149,8 +149,12 @@ for _ in $(seq 1 200); do
     sleep 0.05
 done
 kill -INT $pid
+(sleep 60 && kill -KILL $pid) >/dev/null 2>&1 & # bounded: 137 if Ctrl-C is ignored
+dog=$!
 wait $pid
 rc=$?
+pkill -P $dog sleep 2>/dev/null
+wait $dog 2>/dev/null
 check "Ctrl-C exits 130 (got $rc)" test "$rc" -eq 130
 check "Ctrl-C leaves no temporary files" test -z "$(find "$tmp/int" -name '.*.pp-*.tmp')"
 for f in "$tmp"/int/*.png; do

@@ -57,9 +57,9 @@ for f in retina.ppm chelsea.png coffee.jpg; do
     check "mpi apply $f: per-rank memory reported" grep -q "peak RSS MB" "$tmp/apply.out"
 done
 check "PNM is read by every rank and written with MPI-IO" \
-    sh -c "mpirun --oversubscribe -n 2 '$PIXPIPE' mpi apply -p invert '$tmp/retina.ppm' '$tmp/o.ppm' | grep -q 'read by every rank (own rows), output written by every rank'"
+    sh -c "timeout 300 mpirun --oversubscribe -n 2 '$PIXPIPE' mpi apply -p invert '$tmp/retina.ppm' '$tmp/o.ppm' | grep -q 'read by every rank (own rows), output written by every rank'"
 check "PNG is scattered and gathered" \
-    sh -c "mpirun --oversubscribe -n 2 '$PIXPIPE' mpi apply -p invert '$tmp/chelsea.png' '$tmp/o.png' | grep -q 'read by rank 0 and scattered, output gathered'"
+    sh -c "timeout 300 mpirun --oversubscribe -n 2 '$PIXPIPE' mpi apply -p invert '$tmp/chelsea.png' '$tmp/o.png' | grep -q 'read by rank 0 and scattered, output gathered'"
 for n in 2 5; do
     mpi "$n" "$PIXPIPE" mpi apply --quiet --scatter --gather -p "$P" "$tmp/retina.ppm" "$tmp/sg.ppm"
     check "--scatter --gather on $n ranks equals apply" cmp -s "$tmp/ref.ppm" "$tmp/sg.ppm"

@@ -107,26 +107,26 @@ assert all(set(o[\"latency_ms\"][m]) == {\"p50\", \"p95\", \"max\"} for m in (\"
 # --- one watch per journal ---
 start_watch "$tmp/first.log" "$in" "$out" -p a="$A" --workers 1 --state "$state"
 check "first watch runs" wait_until 20 grep -q 'event=watching' "$tmp/first.log"
-"$PIXPIPE" watch "$in" "$out" -p a="$A" --workers 1 --state "$state" 2>"$tmp/second.log"
+timeout 30 "$PIXPIPE" watch "$in" "$out" -p a="$A" --workers 1 --state "$state" 2>"$tmp/second.log"
 rc=$?
 check "a second watch on the same journal is refused (got $rc)" test "$rc" -eq 74
 check "it says why" grep -q 'another pixpipe watch uses this state folder' "$tmp/second.log"
 stop_watch TERM
 
 # --- usage ---
-"$PIXPIPE" watch "$in" "$tmp/o" -p "$A" 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" -p "$A" 2>/dev/null
 check "an unnamed pipeline is refused" test $? -eq 64
-"$PIXPIPE" watch "$in" "$tmp/o" -p _failed=invert 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" -p _failed=invert 2>/dev/null
 check "the name _failed is refused" test $? -eq 64
-"$PIXPIPE" watch "$in" "$tmp/o" 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" 2>/dev/null
 check "no pipeline is refused" test $? -eq 64
-"$PIXPIPE" watch "$in" "$in" -p a=invert 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in" "$in" -p a=invert 2>/dev/null
 check "OUT_DIR = IN_DIR is refused" test $? -eq 64
-"$PIXPIPE" watch "$in/sub" "$in" -p a=invert 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in/sub" "$in" -p a=invert 2>/dev/null
 check "IN_DIR inside OUT_DIR is refused" test $? -eq 64
-"$PIXPIPE" watch "$tmp/nowhere" "$tmp/o" -p a=invert 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$tmp/nowhere" "$tmp/o" -p a=invert 2>/dev/null
 check "a missing IN_DIR gives 66" test $? -eq 66
-"$PIXPIPE" watch "$in" "$tmp/o" -p a=invert --log-format xml 2>/dev/null
+timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" -p a=invert --log-format xml 2>/dev/null
 check "a bad --log-format is refused" test $? -eq 64
 "$PIXPIPE" jobs "$tmp/nowhere" 2>/dev/null
 check "jobs without a journal gives 66" test $? -eq 66

@@ -55,8 +55,13 @@ start_watch() {
 # stop_watch [SIGNAL]: signals $wpid (default TERM) and waits; sets $wrc.
 stop_watch() {
     kill -"${1:-TERM}" "$wpid" 2>/dev/null
+    # bounded: a watcher that does not stop within 60 s is killed (wrc 137)
+    (sleep 60 && kill -KILL "$wpid") >/dev/null 2>&1 &
+    local dog=$!
     wait "$wpid" 2>/dev/null
     wrc=$?
+    pkill -P "$dog" sleep 2>/dev/null # the dog then ends without killing
+    wait "$dog" 2>/dev/null
 }
 
 # state_count OUT STATE: jobs of the journal in OUT/.pixpipe in STATE.

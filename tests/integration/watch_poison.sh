@@ -27,8 +27,8 @@ PIXPIPE_FAULT=crash:poison.png,fail:flaky.png,hang:stuck.png \
 check "the good images complete" wait_until 90 count_is "$out" done 20
 check "the 4 poisoned inputs fail for both pipelines" wait_until 90 count_is "$out" failed 8
 check "nothing is left to retry" count_is "$out" retrying 0
-check "every failure is quarantined" \
-    wait_until 20 test "$("$PIXPIPE" jobs "$out" --json | grep -c '"quarantine": "_failed/')" -eq 8
+quarantined_is() { [ "$("$PIXPIPE" jobs "$out" --json | grep -c '"quarantine": "_failed/')" -eq "$1" ]; }
+check "every failure is quarantined" wait_until 20 quarantined_is 8
 stop_watch TERM
 check "SIGTERM exits 0 (got $wrc)" test "$wrc" -eq 0
 
