@@ -53,5 +53,6 @@ bench-mpi: build
 clean:
 	rm -rf $(BUILD) demo-out
 
+# also the benchmark corpus and images (several GB, slow to regenerate)
 distclean: clean
-	rm -rf build-*
+	rm -rf build-* bench/work

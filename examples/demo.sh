@@ -65,8 +65,10 @@ echo "== pixpipe jobs results/ --stats =="
 echo
 echo "== stopping the watcher (SIGTERM) =="
 kill -TERM "$watch_pid"
-wait "$watch_pid"
-echo "watch exited with status $?"
+wrc=0
+wait "$watch_pid" || wrc=$?
+echo "watch exited with status $wrc"
 trap - EXIT
 echo
 echo "Outputs are in $results; the event log is $out/events.log"
+exit "$wrc" # a watcher that did not stop cleanly fails the demo

@@ -195,7 +195,8 @@ static int mpi_apply(int argc, char **argv)
         case 'j':
             if (cli_parse_uint("--threads", optarg, 1, 1024, &v, &err) < 0)
                 status = cli_usage("mpi apply", "%s", err.msg);
-            threads = (int)v;
+            else
+                threads = (int)v;
             break;
         case OPT_QUIET: quiet = true; break;
         case OPT_SCATTER: mo.force_scatter = true; break;
@@ -237,9 +238,13 @@ static int mpi_apply(int argc, char **argv)
 
 int cmd_mpi(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2) {
+        fprintf(stderr, "%s", mpi_help);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("%s", mpi_help);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
+        return CLI_OK;
     }
     pp_err err;
     /* apply may write strips from worker threads (serialized) */

@@ -154,7 +154,7 @@ int cmd_ops(int argc, char **argv)
         return CLI_OK;
 #else
         fprintf(stderr, "pixpipe: ops --json: this pixpipe was built without jansson\n");
-        return 69;
+        return pp_exit_code(PP_ENOTBUILT);
 #endif
     }
     if (one) {
