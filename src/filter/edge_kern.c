@@ -174,9 +174,9 @@ void PP_K(pp__sobel_abs_row)(const int16_t *v, const int16_t *cf, int taps, int 
     }
 }
 
-/* Three loops: the squared magnitude (vectorised), the square root (a
- * scalar loop: with errno semantics the compiler keeps sqrtf scalar), then
- * scaling and rounding (vectorised). */
+/* Three loops, each vectorised: the squared magnitude, the square root
+ * (kernels build with -fno-math-errno, so sqrtf becomes vsqrtps), then
+ * scaling and rounding. */
 static inline void sobel_mag_body(const int16_t *vs, const int16_t *vd, const int16_t *cd,
                                   const int16_t *cs, const int taps, ptrdiff_t c, size_t n,
                                   float scale, float *restrict tmp, uint8_t *restrict dst)

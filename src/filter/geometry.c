@@ -314,8 +314,9 @@ static void warp_priv_free(void *p)
  * their sums, within 32 bits. */
 #define WARP_MAX_SIDE (1 << 18)
 
-/* Row y's source origin in 1/1024 px, plus half a 1/32 step (OpenCV's
- * round_delta). */
+/* Output rows by blocks of WARP_BLOCK columns. Row y starts at its source
+ * origin in 1/1024 px plus half a 1/32 step (OpenCV's round_delta), taken
+ * relative to the corner of the region the accumulator holds. */
 static void warp_emit(const pp__stage *s, const void *acc, size_t y0, size_t n, uint8_t *const *out,
                       void *scratch)
 {
@@ -455,11 +456,8 @@ static int push_warp(pp__planner *pl, double angle, bool expand, int background,
         w->delta[x] = round_sat(w->m[0] * (double)x * 1024);
         w->delta[dw + x] = round_sat(w->m[3] * (double)x * 1024);
     }
-    w->k.sw = (int)in->width;
-    w->k.sh = (int)in->height;
+    /* the region's size and stride are set per accumulator (warp_acc_new) */
     w->k.cn = in->channels;
-    w->k.stride = row_bytes(in);
-    w->k.offsets32 = w->k.stride * in->height + PP_GEO_SLACK <= INT32_MAX;
     w->k.adelta = w->delta;
     w->k.bdelta = w->delta + dw;
     for (int k = 0; k < in->channels; k++)

@@ -27,9 +27,9 @@
 
 typedef struct hist_acc {
     uint64_t hist[256];
-    uint8_t *pixels; /* input rows [y0, y1), width x channels each */
+    uint8_t *pixels; /* the region's input rows from y0, width x channels each */
     size_t row_bytes;
-    size_t y0, y1;
+    size_t y0;
     uint8_t lut[256];
 } hist_acc;
 
@@ -55,7 +55,6 @@ static void *hist_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
         return NULL;
     a->row_bytes = s->in.width * (size_t)s->in.channels;
     a->y0 = r->y0;
-    a->y1 = r->y1;
     size_t bytes;
     if (!pp_mul_size(a->row_bytes, r->y1 > r->y0 ? r->y1 - r->y0 : 1, &bytes)) {
         pp_err_set(err, PP_EOVERFLOW, "equalize: image size overflows");

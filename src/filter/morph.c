@@ -441,9 +441,7 @@ typedef struct mex {
     int op;
     mpass ero, dil;
     int npass; /* passes per erode or dilate chain */
-    int reach; /* rows one chain reaches */
     int halo;
-    size_t band; /* band rows for a full strip */
     kfn k;
 } mex;
 
@@ -596,8 +594,8 @@ static int push_mex(pp__planner *pl, int op, int shape, int size, int iters, pp_
     m->npass = shape == SHAPE_RECT ? 1 : iters;
     pass_init(&m->ero, shape, size, merge, false, f);
     pass_init(&m->dil, shape, size, merge, true, f);
-    m->reach = m->npass * m->ero.r;
-    m->halo = op == OP_GRADIENT ? m->reach : 2 * m->reach;
+    int reach = m->npass * m->ero.r; /* rows one chain reaches */
+    m->halo = op == OP_GRADIENT ? reach : 2 * reach;
     kfn_pick(&m->k);
     pp__stage s = {0};
     s.ops = &mex_ops;
