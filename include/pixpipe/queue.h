@@ -152,6 +152,12 @@ typedef struct pp_queue_ops {
                            pp_err *err);
     /* Records where a failed job's input was quarantined. */
     int (*set_quarantine)(pp_queue *q, int64_t id, const char *where, pp_err *err);
+    /* *owner (malloc'd) gets the source of the oldest job writing output
+     * when that source is not `source`, else NULL: two sources that name
+     * one output (a.jpg and a.png with --format webp) -- the first to
+     * arrive keeps it. */
+    int (*output_owner)(pp_queue *q, const char *output, const char *source, char **owner,
+                        pp_err *err);
     /* Calls fn for each job matching f, oldest first. */
     int (*list)(pp_queue *q, const pp_job_filter *f, pp_job_fn fn, void *ctx, pp_err *err);
     /* Jobs per state into counts[PP_JS_COUNT]. */

@@ -345,6 +345,22 @@ static int prepare_run(worker *w, const pp_job *job, run *r, pp_err *err)
     return rc;
 }
 
+/* Fails (permanently) a job whose output an older job of another source
+ * writes: with --format, a.jpg and a.png both name NAME/a.webp, and the
+ * first to arrive keeps it instead of the two overwriting each other. */
+static int owned_elsewhere(worker *w, const pp_job *job, pp_err *err)
+{
+    char *owner = NULL;
+    int rc = w->q->ops->output_owner(w->q, job->output, job->source, &owner, err);
+    if (rc == 0 && owner)
+        rc = pp_err_set(err, PP_EINVAL,
+                        "%s: its output %s is already the output of %s (the first to arrive "
+                        "keeps it; rename one of them)",
+                        job->source, job->output, owner);
+    free(owner);
+    return rc;
+}
+
 static void run_job(worker *w, pp_job *job)
 {
     say_job(w, 'S', job->id);
@@ -361,6 +377,8 @@ static void run_job(worker *w, pp_job *job)
         pp_err_set(&r.err, PP_EIO, "%s: injected transient failure (PIXPIPE_FAULT)",
                    job->source);
         record(w, job, PP_EIO, &r.err, NULL, NULL);
+    } else if (owned_elsewhere(w, job, &r.err) < 0) {
+        record(w, job, r.err.code, &r.err, NULL, NULL);
     } else {
         r.hang = names_file(w->f.hang, job->source);
         process(w, &r, job);

@@ -63,8 +63,7 @@ static const char schema[] =
     "  WHERE state IN ('queued','retrying');\n"
     "CREATE INDEX IF NOT EXISTS jobs_running ON jobs(worker)\n"
     "  WHERE state = 'running';\n"
-    "CREATE INDEX IF NOT EXISTS jobs_running_output ON jobs(output)\n"
-    "  WHERE state = 'running';\n"
+    "CREATE INDEX IF NOT EXISTS jobs_output ON jobs(output);\n"
     "CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(lease_ms)\n"
     "  WHERE state = 'running';\n";
 
@@ -595,6 +594,28 @@ static int j_set_quarantine(pp_queue *q, int64_t id, const char *where, pp_err *
     return tx_end(j, rc, err);
 }
 
+static int j_output_owner(pp_queue *q, const char *output, const char *source, char **owner,
+                          pp_err *err)
+{
+    journal *j = (journal *)q;
+    *owner = NULL;
+    sqlite3_stmt *st =
+        prepare(j, "SELECT source FROM jobs WHERE output = ?1 ORDER BY id LIMIT 1", err);
+    if (!st)
+        return PP_EIO;
+    sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = 0;
+    if (s == SQLITE_ROW) {
+        const char *first = (const char *)sqlite3_column_text(st, 0);
+        if (first && strcmp(first, source) != 0 && !(*owner = pp_strdup(first, err)))
+            rc = PP_ENOMEM;
+    } else if (s != SQLITE_DONE) {
+        rc = db_fail(j, err, "find the output's owner");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int j_list(pp_queue *q, const pp_job_filter *f, pp_job_fn fn, void *ctx, pp_err *err)
 {
     journal *j = (journal *)q;
@@ -671,6 +692,7 @@ static const pp_queue_ops journal_ops = {
     .abandon = j_abandon,
     .requeue_expired = j_requeue_expired,
     .set_quarantine = j_set_quarantine,
+    .output_owner = j_output_owner,
     .list = j_list,
     .count = j_count,
     .close = j_close,

@@ -3,7 +3,7 @@
 # (outputs, _failed/ and .pixpipe/ are never taken as input), the ignore
 # rules, changed inputs (new content: new jobs; same content: none), --threads,
 # --state, the JSON event log, `pixpipe jobs` (list, filter, JSON, stats), one
-# watch per journal, and usage errors.
+# watch per journal, two inputs naming one output, and usage errors.
 # Usage: watch_features.sh PIXPIPE PPGEN
 source "$(dirname "$0")/watch_lib.sh"
 
@@ -112,6 +112,27 @@ rc=$?
 check "a second watch on the same journal is refused (got $rc)" test "$rc" -eq 74
 check "it says why" grep -q 'another pixpipe watch uses this state folder' "$tmp/second.log"
 stop_watch TERM
+
+# --- two inputs naming one output (--format): the first keeps it ---
+cin=$tmp/cin
+cout=$tmp/cout
+mkdir -p "$cin"
+"$PPGEN" --channels 3 64 48 "$cin/x.png" >/dev/null
+start_watch "$tmp/coll.log" "$cin" "$cout" -p a=invert --format webp --workers 1 --settle 0.2
+cjobs_is() { # N STATE
+    [ "$("$PIXPIPE" jobs "$cout" --state-filter "$2" --json | grep -c '"id":')" -eq "$1" ]
+}
+check "the first input completes" wait_until 30 cjobs_is 1 done
+"$PPGEN" --channels 3 -q 90 80 60 "$tmp/x.jpg" >/dev/null
+mv "$tmp/x.jpg" "$cin/x.jpg"
+check "the second input naming a/x.webp fails" wait_until 30 cjobs_is 1 failed
+check "its error names the output and the first input" \
+    eval '"$PIXPIPE" jobs "$cout" --state-filter failed | grep -q "a/x.webp is already the output of x.png"'
+check "the output is still the first input's (64x48)" \
+    eval '"$PIXPIPE" info "$cout/a/x.webp" | grep -q "64x48"'
+check "the second input is quarantined" wait_until 20 test -f "$cout/_failed/x.jpg.error.json"
+stop_watch TERM
+check "SIGTERM exits 0 (got $wrc)" test "$wrc" -eq 0
 
 # --- usage ---
 timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" -p "$A" 2>/dev/null

@@ -213,6 +213,29 @@ static void test_one_writer_per_output(void **state)
     assert_int_equal(claim(f->q, "w3", T0 + 6, NULL, NULL), fresh);
 }
 
+/* a.jpg and a.png both naming p/a.webp: the first queued keeps the output,
+ * whatever later content either source gets. */
+static void test_output_owner_is_the_first_source(void **state)
+{
+    fixture *f = *state;
+    pp_job_spec jpg = spec("a.jpg", "h64:1", "p"), png = spec("a.png", "h64:2", "p");
+    jpg.output = png.output = "p/a.webp";
+    enqueue1(f->q, jpg, T0, NULL);
+    enqueue1(f->q, png, T0 + 1, NULL);
+    jpg.hash = "h64:3"; /* a.jpg rewritten */
+    enqueue1(f->q, jpg, T0 + 2, NULL);
+    pp_err err;
+    char *owner = (char *)"unset";
+    assert_int_equal(f->q->ops->output_owner(f->q, "p/a.webp", "a.jpg", &owner, &err), 0);
+    assert_null(owner);
+    assert_int_equal(f->q->ops->output_owner(f->q, "p/a.webp", "a.png", &owner, &err), 0);
+    assert_non_null(owner);
+    assert_string_equal(owner, "a.jpg");
+    free(owner);
+    assert_int_equal(f->q->ops->output_owner(f->q, "p/b.webp", "b.png", &owner, &err), 0);
+    assert_null(owner);
+}
+
 static void test_complete(void **state)
 {
     fixture *f = *state;
@@ -567,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_claim_is_fifo_and_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_writer_per_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_owner_is_the_first_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transient_failures_back_off_then_fail, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_permanent_failure_is_final_at_once, setup, teardown),
