@@ -71,6 +71,9 @@ typedef struct out_ctx {
     size_t conv_rows;
 } out_ctx;
 
+/* MPI counts are ints: rows go out in writes of at most this. */
+#define MAX_WRITE_BYTES ((size_t)1 << 30)
+
 static int pnm_write_rows(void *ctx, size_t y0, size_t n, const uint8_t *const *rows, pp_err *err)
 {
     out_ctx *o = ctx;
@@ -86,9 +89,15 @@ static int pnm_write_rows(void *ctx, size_t y0, size_t n, const uint8_t *const *
         pp_convert_row(rows[i], o->fmt.channels, o->conv + i * rb, o->file_channels,
                        o->fmt.width);
     MPI_Offset off = (MPI_Offset)(o->header + (uint64_t)y0 * rb);
-    int rc = MPI_File_write_at(o->fh, off, o->conv, (int)(n * rb), MPI_BYTE, MPI_STATUS_IGNORE);
-    if (rc != MPI_SUCCESS)
-        return pp_err_set(err, PP_EIO, "MPI-IO write failed");
+    if (rb > MAX_WRITE_BYTES)
+        return pp_err_set(err, PP_ELIMIT, "a row of %zu bytes is too wide for MPI-IO", rb);
+    size_t per = MAX_WRITE_BYTES / rb;
+    for (size_t i = 0; i < n; i += per) {
+        size_t k = n - i < per ? n - i : per;
+        if (MPI_File_write_at(o->fh, off + (MPI_Offset)(i * rb), o->conv + i * rb, (int)(k * rb),
+                              MPI_BYTE, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return pp_err_set(err, PP_EIO, "MPI-IO write failed");
+    }
     if (o->wb_fd >= 0)
         pp_file_start_writeback(o->wb_fd, (uint64_t)off, n * rb);
     return 0;

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,18 +164,21 @@ pp__step *pp__pipeline_add(pp_pipeline *p, const pp_filter_def *f, pp_err *err)
     return s;
 }
 
+static const char *filter_names[128]; /* NULL-terminated */
+static pthread_once_t filter_names_once = PTHREAD_ONCE_INIT;
+
+static void fill_filter_names(void)
+{
+    size_t n = pp_filter_count();
+    for (size_t i = 0; i < n && i < 127; i++)
+        filter_names[i] = pp_filter_at(i)->name;
+}
+
+/* Built once at first use, by one thread; the registry is constant. */
 const char *const *pp__filter_names(void)
 {
-    /* Built once at first use; the registry is constant. */
-    static const char *names[128];
-    static int ready;
-    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-        size_t n = pp_filter_count();
-        for (size_t i = 0; i < n && i < 127; i++)
-            names[i] = pp_filter_at(i)->name;
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
-    return names;
+    pthread_once(&filter_names_once, fill_filter_names);
+    return filter_names;
 }
 
 void pp_pipeline_free(pp_pipeline *p)
