@@ -9,15 +9,7 @@ PPGEN=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok; else bad "$what"; fi
-}
+source "$(dirname "$0")/check_lib.sh"
 
 in=$tmp/in
 mkdir -p "$in/sub/deeper"
@@ -149,12 +141,8 @@ for _ in $(seq 1 200); do
     sleep 0.05
 done
 kill -INT $pid
-(sleep 60 && kill -KILL $pid) >/dev/null 2>&1 & # bounded: 137 if Ctrl-C is ignored
-dog=$!
-wait $pid
-rc=$?
-pkill -P $dog sleep 2>/dev/null
-wait $dog 2>/dev/null
+wait_bounded $pid 60 # 137 if Ctrl-C were ignored
+rc=$wrc
 check "Ctrl-C exits 130 (got $rc)" test "$rc" -eq 130
 check "Ctrl-C leaves no temporary files" test -z "$(find "$tmp/int" -name '.*.pp-*.tmp')"
 for f in "$tmp"/int/*.png; do
@@ -162,5 +150,4 @@ for f in "$tmp"/int/*.png; do
     check "finished output $f is whole" "$PIXPIPE" info "$f"
 done
 
-echo "batch.sh: $pass checks passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+finish batch.sh

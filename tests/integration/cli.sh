@@ -37,20 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-checks=0
-failures=0
-pass() { checks=$((checks + 1)); }
-fail() {
-    checks=$((checks + 1))
-    failures=$((failures + 1))
-    echo "FAIL: $*" >&2
-}
-# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then pass; else fail "$desc"; fi
-}
+source "$(dirname "$0")/check_lib.sh"
 
 # run ARGS...: runs pixpipe; sets rc, stdout in $tmp/stdout, stderr in $tmp/stderr.
 run() {
@@ -61,9 +48,9 @@ stderr_text() { head -c 600 "$tmp/stderr"; }
 expect_rc() {
     local want=$1 desc=$2
     if [ "$rc" -eq "$want" ]; then
-        pass
+        ok
     else
-        fail "$desc: exit $rc, want $want; stderr: $(stderr_text)"
+        bad "$desc: exit $rc, want $want; stderr: $(stderr_text)"
     fi
 }
 stdout_has() { grep -qF -- "$1" "$tmp/stdout"; }
@@ -219,9 +206,9 @@ while read -r file status code frags; do
     done
     run info "$f"
     if [ "$rc" -ne 0 ] && [ "$rc" -ne "$code" ]; then
-        fail "info $file: exit $rc, want 0 or $code"
+        bad "info $file: exit $rc, want 0 or $code"
     else
-        pass
+        ok
     fi
 done <"$corpus/MANIFEST"
 check "the corpus manifest lists files" test "$ncorpus" -ge 10
@@ -555,21 +542,21 @@ interrupt_case() { # SIGNAL
     if [ -z "$tmpfile" ]; then
         if kill -0 "$bgpid" 2>/dev/null; then
             kill -KILL "$bgpid"
-            fail "$sig: no temporary output appeared while convert ran"
+            bad "$sig: no temporary output appeared while convert ran"
         else
-            fail "$sig: convert ended before it could be interrupted (make the image bigger)"
+            bad "$sig: convert ended before it could be interrupted (make the image bigger)"
         fi
         wait "$bgpid"
         bgpid=
         return
     fi
     if ! kill -STOP "$bgpid" 2>/dev/null; then
-        fail "$sig: convert ended before it could be interrupted (make the image bigger)"
+        bad "$sig: convert ended before it could be interrupted (make the image bigger)"
         wait "$bgpid"
         bgpid=
         return
     fi
-    pass
+    ok
     check "$sig: temporary exists mid-way" test -s "$tmpfile"
     kill -"$sig" "$bgpid"
     kill -CONT "$bgpid"
@@ -579,29 +566,28 @@ interrupt_case() { # SIGNAL
     done
     if kill -0 "$bgpid" 2>/dev/null; then
         kill -KILL "$bgpid"
-        fail "$sig: convert did not stop"
+        bad "$sig: convert did not stop"
     fi
     wait "$bgpid"
     status=$?
     bgpid=
-    if [ "$status" -eq 130 ]; then pass; else fail "$sig: exit $status, want 130; $(head -c 300 "$tmp/sig.err")"; fi
+    if [ "$status" -eq 130 ]; then ok; else bad "$sig: exit $status, want 130; $(head -c 300 "$tmp/sig.err")"; fi
     check "$sig: says canceled" grep -qF "canceled" "$tmp/sig.err"
     check "$sig: one error line" test "$(wc -l <"$tmp/sig.err")" -eq 1
     check "$sig: no output and no temporary" is_empty "$d"
 }
 if [ -x "$PPGEN" ]; then
     if "$PPGEN" 6000 6000 "$tmp/big.jpg"; then
-        pass
+        ok
         interrupt_case INT
         interrupt_case TERM
     else
-        fail "ppgen could not make the big image"
+        bad "ppgen could not make the big image"
     fi
     rm -f "$tmp/big.jpg"
 else
-    fail "no ppgen at $PPGEN: cannot run the Ctrl-C test"
+    bad "no ppgen at $PPGEN: cannot run the Ctrl-C test"
 fi
 
 # ---------------------------------------------------------------- summary
-echo "cli.sh: $checks checks, $failures failed"
-[ "$checks" -gt 0 ] && [ "$failures" -eq 0 ]
+finish cli.sh

@@ -22,19 +22,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pixpipe-mem.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-checks=0
-failures=0
-check() {
-    local desc=$1
-    shift
-    checks=$((checks + 1))
-    if "$@"; then
-        echo "ok: $desc"
-    else
-        failures=$((failures + 1))
-        echo "FAIL: $desc" >&2
-    fi
-}
+source "$(dirname "$0")/check_lib.sh"
 
 # The generator is measured too: it must stream as well.
 "$PEAKRSS" -o "$tmp/gen.kb" "$PPGEN" "$SIZE" "$SIZE" "$tmp/in.jpg"
@@ -74,5 +62,4 @@ check "apply output is ${SIZE}x${SIZE}: $info" grep -qF ": jpeg, ${SIZE}x${SIZE}
 check "no temporary left after apply" test -z "$(find "$tmp" -name '.*.tmp')"
 
 rm -f "$tmp/in.jpg" "$tmp/out.jpg"
-echo "memory.sh: $checks checks, $failures failed"
-[ "$checks" -gt 0 ] && [ "$failures" -eq 0 ]
+finish memory.sh

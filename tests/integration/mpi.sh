@@ -21,11 +21,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+source "$(dirname "$0")/check_lib.sh"
 mpi() { timeout 300 mpirun --oversubscribe -n "$@"; }
 
 # ---------------------------------------------------------------- 1. determinism
@@ -156,5 +152,4 @@ check "every output of the run is made" test -f "$fj/out2/rocket.jpg" -a -f "$fj
 check "the foreign job is left waiting" test "$(python3 -c "import sqlite3,sys
 print(sqlite3.connect(sys.argv[1]).execute(\"SELECT state, attempts FROM jobs WHERE source='gone.jpg'\").fetchone())" "$fj/state/journal.db")" = "('queued', 0)"
 
-echo "mpi.sh: $pass checks passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+finish mpi.sh

@@ -9,11 +9,7 @@
 set -u
 PIXPIPE=$(realpath "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+source "$(dirname "$0")/check_lib.sh"
 
 for prog in slurmctld slurmd sbatch sinfo munged mpirun; do
     command -v "$prog" >/dev/null || PATH=$PATH:/usr/sbin
@@ -91,7 +87,7 @@ done
 check "the node becomes idle" test "$up" = 1
 if [ "$up" != 1 ]; then
     tail -20 "$t/log/slurmctld.log" "$t/log/slurmd.log"
-    echo "slurm.sh: $pass checks passed, $((fail)) failed"
+    finish slurm.sh
     exit 1
 fi
 
@@ -119,5 +115,4 @@ for f in rocket.jpg camera.png coffee.png sub/chelsea.png; do
     check "e/$f equals pixpipe apply" cmp -s "$t/ref.${f##*.}" "$out/e/$f"
 done
 
-echo "slurm.sh: $pass checks passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+finish slurm.sh

@@ -7,8 +7,7 @@ PIXPIPE=$1
 PPGEN=$2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
-pass=0
-fail=0
+source "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 watch_pids=()
 
 cleanup() {
@@ -20,17 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok; else bad "$what"; fi
-}
-finish() { # finish NAME
-    echo "$1: $pass checks passed, $fail failed"
-    [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
-}
 
 # gen_images DIR N [PREFIX]: N small distinct images (every size differs).
 gen_images() {
@@ -55,13 +43,7 @@ start_watch() {
 # stop_watch [SIGNAL]: signals $wpid (default TERM) and waits; sets $wrc.
 stop_watch() {
     kill -"${1:-TERM}" "$wpid" 2>/dev/null
-    # bounded: a watcher that does not stop within 60 s is killed (wrc 137)
-    (sleep 60 && kill -KILL "$wpid") >/dev/null 2>&1 &
-    local dog=$!
-    wait "$wpid" 2>/dev/null
-    wrc=$?
-    pkill -P "$dog" sleep 2>/dev/null # the dog then ends without killing
-    wait "$dog" 2>/dev/null
+    wait_bounded "$wpid" 60 # a watcher that does not stop is killed (wrc 137)
 }
 
 # state_count OUT STATE: jobs of the journal in OUT/.pixpipe in STATE.

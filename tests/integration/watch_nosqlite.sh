@@ -6,13 +6,7 @@ set -u
 PIXPIPE=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-    local what=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
+source "$(dirname "$0")/check_lib.sh"
 mkdir -p "$tmp/in"
 "$PIXPIPE" watch "$tmp/in" "$tmp/out" -p a=invert 2>"$tmp/err"
 check "watch exits 69" test $? -eq 69
@@ -20,5 +14,4 @@ check "watch says why" grep -q 'built without SQLite' "$tmp/err"
 "$PIXPIPE" jobs "$tmp/out" 2>"$tmp/err"
 check "jobs exits 69" test $? -eq 69
 check "jobs says why" grep -q 'built without SQLite' "$tmp/err"
-echo "watch_nosqlite.sh: $pass checks passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+finish watch_nosqlite.sh
