@@ -74,6 +74,10 @@ const pp_filter_def *pp_filter_find(const char *name);
 int pp_filter_param_index(const pp_filter_def *f, const char *name);
 
 const char *pp_filter_kind_name(pp_filter_kind k);
+
+/* Which copy of the hot kernels plans made now use: "avx512", "avx2" or
+ * "generic" (the CPU's widest, capped by PIXPIPE_SIMD). */
+const char *pp_filter_kernels(void);
 const char *pp_param_type_name(pp_param_type t);
 
 /* The registered name nearest to `name` (edit distance), or NULL when none is

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pixpipe/filter.h"
 #include "pp_config.h"
 
 typedef struct command {
@@ -40,7 +41,7 @@ static void version(void)
     for (int id = PP_CODEC_JPEG; id < PP_CODEC_COUNT; id++)
         if (pp_codec_available((pp_codec_id)id))
             printf(" %s", pp_codec_name((pp_codec_id)id));
-    printf("\n");
+    printf("\nkernels: %s\n", pp_filter_kernels());
 }
 
 int main(int argc, char **argv)
