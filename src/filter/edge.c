@@ -15,8 +15,10 @@
  * canny is two stages, like cv::Canny(gray, low, high, aperture, l2):
  *   1. a streaming stage (halo aperture/2 + 1 rows, BORDER_REPLICATE) that
  *      computes for each strip the gradient rows it needs (one extra row
- *      above and below), their magnitudes, non-maximum suppression with
- *      OpenCV's integer sector test and the double threshold, and writes a
+ *      above and below), their magnitudes (16-bit |dx|+|dy|, or 32-bit
+ *      dx^2+dy^2 for l2), non-maximum suppression with OpenCV's integer
+ *      sector test (an exact 16-bit form of it for 16-bit magnitudes, see
+ *      edge_kern.c) and the double threshold, and writes a
  *      1-byte map: 0 none, 1 weak (> low), 2 strong (> high). Magnitudes
  *      outside the image are 0, as in OpenCV.
  *   2. a barrier whose accumulator keeps only that map (with a 1-pixel
@@ -219,20 +221,25 @@ typedef struct canny_priv {
     int taps;
     bool l2;
     int32_t low, high;
+    uint16_t lo1, hi1; /* pp__canny_thr16(low) and (high), for nms16 */
+    size_t mag_size;   /* 2: uint16_t |dx|+|dy|; 4: int32_t dx^2+dy^2 (l2) */
     void (*vpass2)(const uint8_t *const *rows, const int16_t *cs, const int16_t *cd, int taps,
                    size_t stride, size_t n, int16_t *ds, int16_t *dd);
     void (*grad)(const int16_t *vs, const int16_t *vd, const int16_t *cd, const int16_t *cs,
-                 int taps, size_t w, bool l2, int16_t *dx, int16_t *dy, int32_t *mag);
+                 int taps, size_t w, bool l2, int16_t *dx, int16_t *dy, void *mag);
     void (*nms)(const int32_t *mp, const int32_t *ma, const int32_t *mn, const int16_t *dx,
                 const int16_t *dy, size_t w, int32_t low, int32_t high, uint8_t *map);
+    void (*nms16)(const uint16_t *mp, const uint16_t *ma, const uint16_t *mn, const int16_t *dx,
+                  const int16_t *dy, size_t w, uint16_t lo1, uint16_t hi1, uint8_t *map);
 } canny_priv;
 
 /* The scratch of one strip: two padded vertical-pass rows, then a ring of
- * three gradient rows (dx, dy, and magnitudes readable at -1 and w). */
+ * three gradient rows (dx, dy, and magnitudes of mag_size bytes readable at
+ * -1 and w). */
 typedef struct canny_rows {
     int16_t *vs, *vd;
     int16_t *dx[3], *dy[3];
-    int32_t *mag[3];
+    uint8_t *mag[3];
 } canny_rows;
 
 static size_t canny_layout(const pp__stage *s, void *scratch, canny_rows *r)
@@ -240,7 +247,7 @@ static size_t canny_layout(const pp__stage *s, void *scratch, canny_rows *r)
     const canny_priv *p = s->priv;
     size_t w = s->in.width, rx = (size_t)p->taps / 2;
     size_t vb = align64((w + 2 * rx) * sizeof(int16_t)), gb = align64(w * sizeof(int16_t));
-    size_t mb = align64((w + 2) * sizeof(int32_t));
+    size_t mb = align64((w + 2) * p->mag_size);
     if (r) {
         uint8_t *b = scratch;
         r->vs = (int16_t *)b + rx;
@@ -249,7 +256,7 @@ static size_t canny_layout(const pp__stage *s, void *scratch, canny_rows *r)
         for (int k = 0; k < 3; k++) {
             r->dx[k] = (int16_t *)(b + (size_t)k * (2 * gb + mb));
             r->dy[k] = (int16_t *)(b + (size_t)k * (2 * gb + mb) + gb);
-            r->mag[k] = (int32_t *)(b + (size_t)k * (2 * gb + mb) + 2 * gb) + 1;
+            r->mag[k] = b + (size_t)k * (2 * gb + mb) + 2 * gb + p->mag_size;
         }
     }
     return 2 * vb + 3 * (2 * gb + mb);
@@ -267,11 +274,12 @@ static void canny_grad(const pp__stage *s, const canny_rows *r, int k, const uin
                        ptrdiff_t y)
 {
     const canny_priv *p = s->priv;
-    size_t w = s->in.width;
-    int32_t *mag = r->mag[k];
-    mag[-1] = mag[w] = 0;
+    size_t w = s->in.width, ms = p->mag_size;
+    uint8_t *mag = r->mag[k];
+    memset(mag - ms, 0, ms);
+    memset(mag + w * ms, 0, ms);
     if (y < 0 || y >= (ptrdiff_t)s->in.height) {
-        memset(mag, 0, w * sizeof *mag);
+        memset(mag, 0, w * ms);
         return;
     }
     size_t stride = (size_t)s->in.channels; /* gray+alpha: channel 0 */
@@ -279,6 +287,18 @@ static void canny_grad(const pp__stage *s, const canny_rows *r, int k, const uin
     pad_row16(r->vs, w, 1, p->taps / 2, PP_BORDER_REPLICATE);
     pad_row16(r->vd, w, 1, p->taps / 2, PP_BORDER_REPLICATE);
     p->grad(r->vs, r->vd, p->deriv, p->smooth, p->taps, w, p->l2, r->dx[k], r->dy[k], mag);
+}
+
+/* Non-maximum suppression of gradient row b (a above, c below) into map. */
+static void canny_nms(const canny_priv *p, const canny_rows *r, int a, int b, int c, size_t w,
+                      uint8_t *map)
+{
+    if (p->l2)
+        p->nms((const int32_t *)r->mag[a], (const int32_t *)r->mag[b], (const int32_t *)r->mag[c],
+               r->dx[b], r->dy[b], w, p->low, p->high, map);
+    else
+        p->nms16((const uint16_t *)r->mag[a], (const uint16_t *)r->mag[b],
+                 (const uint16_t *)r->mag[c], r->dx[b], r->dy[b], w, p->lo1, p->hi1, map);
 }
 
 /* in[0] is input row y0 - halo = y0 - 1 - taps/2: gradient row y0 + j
@@ -295,9 +315,8 @@ static void canny_run(const pp__stage *s, const void *const *in, size_t y0, size
         if (j < 1)
             continue;
         size_t i = (size_t)j - 1;
-        int a = (int)(i % 3), b = (int)((i + 1) % 3), c = (int)((i + 2) % 3);
-        p->nms(r.mag[a], r.mag[b], r.mag[c], r.dx[b], r.dy[b], s->in.width, p->low, p->high,
-               out[i]);
+        canny_nms(p, &r, (int)(i % 3), (int)((i + 1) % 3), (int)((i + 2) % 3), s->in.width,
+                  out[i]);
     }
 }
 
@@ -530,6 +549,8 @@ static void canny_thresholds(double lo, double hi, int aperture, bool l2, canny_
     }
     p->low = (int32_t)floor(lo);
     p->high = (int32_t)floor(hi);
+    p->lo1 = pp__canny_thr16(p->low);
+    p->hi1 = pp__canny_thr16(p->high);
 }
 
 static int push_canny_nms(pp__planner *pl, const pp_param_value *v, pp_err *err)
@@ -545,6 +566,8 @@ static int push_canny_nms(pp__planner *pl, const pp_param_value *v, pp_err *err)
     p->vpass2 = PP_KPICK(pp__edge_vpass2);
     p->grad = PP_KPICK(pp__canny_grad_row);
     p->nms = PP_KPICK(pp__canny_nms_row);
+    p->nms16 = PP_KPICK(pp__canny_nms16_row);
+    p->mag_size = p->l2 ? sizeof(int32_t) : sizeof(uint16_t);
     pp__stage s = {0};
     s.ops = &canny_ops;
     s.out = *pp__planner_format(pl);

@@ -212,15 +212,17 @@ void PP_K(pp__sobel_mag_row)(const int16_t *vs, const int16_t *vd, const int16_t
 /* Canny                                                               */
 /* ------------------------------------------------------------------ */
 
+/* mag is uint16_t (|dx|+|dy|) or int32_t (dx^2+dy^2, when l2). */
 static inline void canny_grad_body(const int16_t *vs, const int16_t *vd, const int16_t *cd,
                                    const int16_t *cs, const int taps, const bool l2, size_t w,
-                                   int16_t *restrict dx, int16_t *restrict dy,
-                                   int32_t *restrict mag)
+                                   int16_t *restrict dx, int16_t *restrict dy, void *restrict mag)
 {
     int16_t kd[PP_EDGE_MAX_TAPS], ks[PP_EDGE_MAX_TAPS];
     copy_taps(cd, taps, kd);
     copy_taps(cs, taps, ks);
     const int16_t *bs = vs - taps / 2, *bd = vd - taps / 2;
+    uint16_t *restrict m16 = mag;
+    int32_t *restrict m32 = mag;
     for (size_t x = 0; x < w; x++) {
         int gx, gy;
         if (taps == 7) {
@@ -232,13 +234,16 @@ static inline void canny_grad_body(const int16_t *vs, const int16_t *vd, const i
         }
         dx[x] = (int16_t)gx;
         dy[x] = (int16_t)gy;
-        mag[x] = l2 ? gx * gx + gy * gy : (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
+        if (l2)
+            m32[x] = gx * gx + gy * gy;
+        else
+            m16[x] = (uint16_t)((gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy));
     }
 }
 
 static inline void canny_grad_taps(const int16_t *vs, const int16_t *vd, const int16_t *cd,
                                    const int16_t *cs, int taps, const bool l2, size_t w,
-                                   int16_t *dx, int16_t *dy, int32_t *mag)
+                                   int16_t *dx, int16_t *dy, void *mag)
 {
     switch (taps) {
     case 3: canny_grad_body(vs, vd, cd, cs, 3, l2, w, dx, dy, mag); break;
@@ -249,7 +254,7 @@ static inline void canny_grad_taps(const int16_t *vs, const int16_t *vd, const i
 
 void PP_K(pp__canny_grad_row)(const int16_t *vs, const int16_t *vd, const int16_t *cd,
                               const int16_t *cs, int taps, size_t w, bool l2, int16_t *dx,
-                              int16_t *dy, int32_t *mag)
+                              int16_t *dy, void *mag)
 {
     if (l2)
         canny_grad_taps(vs, vd, cd, cs, taps, true, w, dx, dy, mag);
@@ -307,6 +312,60 @@ void PP_K(pp__canny_nms_row)(const int32_t *mp, const int32_t *ma, const int32_t
     }
     if (x < w)
         nms_block(mp + x, ma + x, mn + x, dx + x, dy + x, w - x, low, high, map + x);
+}
+
+/* The same test on 16-bit magnitudes (|dx|+|dy| <= 48960 for any aperture),
+ * so that every step runs on 16-bit lanes. With ax = |dx| <= 24480, ay = |dy|
+ * and t = ax * 13573, let q = floor(t / 2^15) = (ax * 27146) >> 16 (a
+ * multiply-high). For ax > 0, t / 2^15 is never an integer (13573 is odd and
+ * ax < 2^15), so
+ *   horizontal: ay * 2^15 < t            <=>  ax > 0 and ay <= q
+ *   vertical:   ay * 2^15 > t + ax * 2^16 <=>  ay > 2 * ax + q  (<= 59100)
+ * and both also hold for ax = 0 (neither sector: t = 0, q = 0). The
+ * horizontal and vertical sectors keep m >= their second neighbour, the
+ * diagonals m > it, i.e. m >= it + 1 (magnitudes are <= 48960, so + 1 does
+ * not wrap). lo1 and hi1 (pp__canny_thr16) are low + 1 and high + 1 clamped
+ * to 0..65535, so m > low is m >= lo1. */
+static inline void nms16_block(const uint16_t *mp, const uint16_t *ma, const uint16_t *mn,
+                               const int16_t *dx, const int16_t *dy, size_t n, uint16_t lo1,
+                               uint16_t hi1, uint8_t *restrict map)
+{
+    uint16_t ta[NMS_BLOCK], tb[NMS_BLOCK];
+    for (size_t x = 0; x < n; x++) {
+        int16_t gx = dx[x], gy = dy[x];
+        uint16_t ax = (uint16_t)(gx < 0 ? -gx : gx), ay = (uint16_t)(gy < 0 ? -gy : gy);
+        uint16_t q = (uint16_t)(((uint32_t)ax * 27146u) >> 16);
+        bool hor = (ax != 0) & (ay <= q);
+        bool ver = ay > (uint16_t)(2 * ax + q);
+        bool neg = (gx ^ gy) < 0;
+        uint16_t l = ma[x - 1], r = ma[x + 1], u = mp[x], d = mn[x];
+        uint16_t ul = mp[x - 1], ur = mp[x + 1], dl = mn[x - 1], dr = mn[x + 1];
+        ta[x] = hor ? l : ver ? u : neg ? ur : ul;
+        tb[x] = hor ? r : ver ? d : (uint16_t)((neg ? dl : dr) + 1); /* m > t is m >= t + 1 */
+    }
+    for (size_t x = 0; x < n; x++) {
+        uint16_t m = ma[x];
+        bool keep = (m >= lo1) & (m > ta[x]) & (m >= tb[x]);
+        map[x] = (uint8_t)(keep ? (m >= hi1 ? 2 : 1) : 0);
+    }
+}
+
+void PP_K(pp__canny_nms16_row)(const uint16_t *mp, const uint16_t *ma, const uint16_t *mn,
+                               const int16_t *dx, const int16_t *dy, size_t w, uint16_t lo1,
+                               uint16_t hi1, uint8_t *map)
+{
+    size_t x = 0;
+    for (; x + NMS_BLOCK <= w; x += NMS_BLOCK) {
+        uint16_t top = 0;
+        for (size_t k = 0; k < NMS_BLOCK; k++)
+            top = ma[x + k] > top ? ma[x + k] : top;
+        if (top < lo1)
+            memset(map + x, 0, NMS_BLOCK);
+        else
+            nms16_block(mp + x, ma + x, mn + x, dx + x, dy + x, NMS_BLOCK, lo1, hi1, map + x);
+    }
+    if (x < w)
+        nms16_block(mp + x, ma + x, mn + x, dx + x, dy + x, w - x, lo1, hi1, map + x);
 }
 
 void PP_K(pp__canny_edges_row)(const uint8_t *map, size_t w, uint8_t *dst)

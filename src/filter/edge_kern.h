@@ -45,10 +45,11 @@ PP_KDECL(void, pp__sobel_mag_row,
 
 /* Canny's gradient for one gray row of w pixels: dx = H(cd) on vs,
  * dy = H(cs) on vd; with 7 taps both are divided by 16 and rounded half to
- * even (OpenCV's Sobel scale 1/16). mag = |dx|+|dy|, or dx^2+dy^2 when l2. */
+ * even (OpenCV's Sobel scale 1/16). mag (uint16_t) = |dx|+|dy| <= 48960, or
+ * when l2 mag (int32_t) = dx^2+dy^2. */
 PP_KDECL(void, pp__canny_grad_row,
          (const int16_t *vs, const int16_t *vd, const int16_t *cd, const int16_t *cs, int taps,
-          size_t w, bool l2, int16_t *dx, int16_t *dy, int32_t *mag));
+          size_t w, bool l2, int16_t *dx, int16_t *dy, void *mag));
 
 /* Non-maximum suppression and double threshold of one row: mp, ma, mn are
  * the magnitudes of the rows above, at and below (readable at -1 and w).
@@ -56,6 +57,19 @@ PP_KDECL(void, pp__canny_grad_row,
 PP_KDECL(void, pp__canny_nms_row,
          (const int32_t *mp, const int32_t *ma, const int32_t *mn, const int16_t *dx,
           const int16_t *dy, size_t w, int32_t low, int32_t high, uint8_t *map));
+
+/* The same on 16-bit |dx|+|dy| magnitudes, with lo1 and hi1 from
+ * pp__canny_thr16(low) and pp__canny_thr16(high): identical maps. */
+PP_KDECL(void, pp__canny_nms16_row,
+         (const uint16_t *mp, const uint16_t *ma, const uint16_t *mn, const int16_t *dx,
+          const int16_t *dy, size_t w, uint16_t lo1, uint16_t hi1, uint8_t *map));
+
+/* A threshold t for nms16: m > t is m >= the result, t + 1 clamped to
+ * 0..65535 (every 16-bit m is > a negative t; none is > 65535). */
+static inline uint16_t pp__canny_thr16(int32_t t)
+{
+    return (uint16_t)(t < 0 ? 0 : t >= 65535 ? 65535 : t + 1);
+}
 
 /* dst[x] = 255 where map[x] >= 2 (an edge after hysteresis), else 0. */
 PP_KDECL(void, pp__canny_edges_row, (const uint8_t *map, size_t w, uint8_t *dst));
