@@ -790,8 +790,11 @@ def machine():
 
 def versions(t):
     v = {}
-    v["pixpipe"] = run([t.pixpipe, "--version"], check=False, timed=False).out.splitlines()[0:1]
-    v["pixpipe"] = v["pixpipe"][0] if v["pixpipe"] else "?"
+    lines = run([t.pixpipe, "--version"], check=False, timed=False).out.splitlines()
+    v["pixpipe"] = lines[0] if lines else "?"
+    kernels = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("kernels:")]
+    if kernels:
+        v["pixpipe"] += ", %s kernels" % kernels[0]
     commit = sh("cd %s && git rev-parse --short HEAD 2>/dev/null" % ROOT)
     dirty = sh("cd %s && git status --porcelain --untracked-files=no 2>/dev/null | head -1" % ROOT)
     if commit:
