@@ -131,6 +131,39 @@ static int step_done(journal *j, sqlite3_stmt *st, int *changes, pp_err *err)
     return rc;
 }
 
+static int not_held(int64_t id, const char *worker, pp_err *err)
+{
+    return pp_err_set(err, PP_ENOENT, "journal: job %lld is no longer held by %s", (long long)id,
+                      worker);
+}
+
+/* Prepares an update of a running job with ?1 = id and ?2 = worker bound. */
+static sqlite3_stmt *prepare_held(journal *j, const char *sql, int64_t id, const char *worker,
+                                  pp_err *err)
+{
+    sqlite3_stmt *st = prepare(j, sql, err);
+    if (st) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
+    }
+    return st;
+}
+
+/* Runs an update from prepare_held (NULL: it failed). When id is not 0 the
+ * update must have changed a row, i.e. worker still held the job. *changes
+ * (optional) gets the rows changed. */
+static int step_held(journal *j, sqlite3_stmt *st, int64_t id, const char *worker, int *changes,
+                     pp_err *err)
+{
+    int n = 0;
+    int rc = st ? step_done(j, st, &n, err) : PP_EIO;
+    if (rc == 0 && n == 0 && id)
+        rc = not_held(id, worker, err);
+    if (changes)
+        *changes = n;
+    return rc;
+}
+
 static char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -340,22 +373,13 @@ static int j_renew(pp_queue *q, int64_t id, const char *worker, int64_t until_ms
     int rc = tx_begin(j, err);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *st = prepare(j,
-                               "UPDATE jobs SET lease_ms = ?3 WHERE id = ?1 AND worker = ?2 AND "
-                               "state = 'running'",
-                               err);
-    int changes = 0;
-    rc = st ? 0 : PP_EIO;
-    if (st) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = prepare_held(j,
+                                    "UPDATE jobs SET lease_ms = ?3 WHERE id = ?1 AND worker = ?2 "
+                                    "AND state = 'running'",
+                                    id, worker, err);
+    if (st)
         sqlite3_bind_int64(st, 3, until_ms);
-        rc = step_done(j, st, &changes, err);
-    }
-    if (rc == 0 && changes == 0)
-        rc = pp_err_set(err, PP_ENOENT, "journal: job %lld is no longer held by %s", (long long)id,
-                        worker);
-    return tx_end(j, rc, err);
+    return tx_end(j, step_held(j, st, id, worker, NULL, err), err);
 }
 
 static int j_complete(pp_queue *q, int64_t id, const char *worker, int64_t now_ms,
@@ -365,20 +389,17 @@ static int j_complete(pp_queue *q, int64_t id, const char *worker, int64_t now_m
     int rc = tx_begin(j, err);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *st = prepare(j,
-                               "UPDATE jobs SET state = 'done', finished_ms = ?3, lease_ms = NULL, "
-                               "decode_ns = ?4, filter_ns = ?5, encode_ns = ?6, total_ns = ?7, "
-                               "error_code = 0, error = ?8 "
-                               "WHERE id = ?1 AND worker = ?2 AND state = 'running'",
-                               err);
-    int changes = 0;
-    rc = st ? 0 : PP_EIO;
+    sqlite3_stmt *st =
+        prepare_held(j,
+                     "UPDATE jobs SET state = 'done', finished_ms = ?3, lease_ms = NULL, "
+                     "decode_ns = ?4, filter_ns = ?5, encode_ns = ?6, total_ns = ?7, "
+                     "error_code = 0, error = ?8 "
+                     "WHERE id = ?1 AND worker = ?2 AND state = 'running'",
+                     id, worker, err);
     if (st) {
         pp_job_times zero = {0};
         if (!t)
             t = &zero;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, now_ms);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)t->decode_ns);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)t->filter_ns);
@@ -386,12 +407,8 @@ static int j_complete(pp_queue *q, int64_t id, const char *worker, int64_t now_m
         sqlite3_bind_int64(st, 7, (sqlite3_int64)t->total_ns);
         if (note)
             sqlite3_bind_text(st, 8, note, -1, SQLITE_STATIC);
-        rc = step_done(j, st, &changes, err);
     }
-    if (rc == 0 && changes == 0)
-        rc = pp_err_set(err, PP_ENOENT, "journal: job %lld is no longer held by %s", (long long)id,
-                        worker);
-    return tx_end(j, rc, err);
+    return tx_end(j, step_held(j, st, id, worker, NULL, err), err);
 }
 
 /* Inside a transaction: the running job id fails with why. */
@@ -425,22 +442,19 @@ static int j_fail(pp_queue *q, int64_t id, const char *worker, int64_t now_ms, c
     int rc = tx_begin(j, err);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *st = prepare(j,
-                               "SELECT attempts FROM jobs WHERE id = ?1 AND worker = ?2 AND "
-                               "state = 'running'",
-                               err);
+    sqlite3_stmt *st = prepare_held(j,
+                                    "SELECT attempts FROM jobs WHERE id = ?1 AND worker = ?2 AND "
+                                    "state = 'running'",
+                                    id, worker, err);
     rc = st ? 0 : PP_EIO;
     if (st) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
         int s = sqlite3_step(st);
         int attempts = s == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
         if (s == SQLITE_ROW)
             rc = fail_row(j, id, attempts, now_ms, why, state, err);
         else if (s == SQLITE_DONE)
-            rc = pp_err_set(err, PP_ENOENT, "journal: job %lld is no longer held by %s",
-                            (long long)id, worker);
+            rc = not_held(id, worker, err);
         else
             rc = db_fail(j, err, "fail");
     }
@@ -453,22 +467,14 @@ static int j_release(pp_queue *q, int64_t id, const char *worker, pp_err *err)
     int rc = tx_begin(j, err);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *st = prepare(j,
-                               "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), "
-                               "lease_ms = NULL, not_before_ms = 0 "
-                               "WHERE (?1 = 0 OR id = ?1) AND worker = ?2 AND state = 'running'",
-                               err);
+    sqlite3_stmt *st =
+        prepare_held(j,
+                     "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), "
+                     "lease_ms = NULL, not_before_ms = 0 "
+                     "WHERE (?1 = 0 OR id = ?1) AND worker = ?2 AND state = 'running'",
+                     id, worker, err);
     int changes = 0;
-    rc = st ? 0 : PP_EIO;
-    if (st) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
-        rc = step_done(j, st, &changes, err);
-    }
-    if (rc == 0 && changes == 0 && id)
-        rc = pp_err_set(err, PP_ENOENT, "journal: job %lld is no longer held by %s", (long long)id,
-                        worker);
-    rc = tx_end(j, rc, err);
+    rc = tx_end(j, step_held(j, st, id, worker, &changes, err), err);
     return rc < 0 ? rc : changes;
 }
 
