@@ -19,13 +19,20 @@ typedef struct pp_format {
     int channels;
 } pp_format;
 
-/* An owned image. data is 64-byte aligned; rows are stride bytes apart. */
+/* Bytes pp_image_new leaves readable after an image's last row, so kernels
+ * may read an in-memory image in place with wide loads. */
+#define PP_IMAGE_SLACK 64
+
+/* An owned image. data is 64-byte aligned; rows are stride bytes apart.
+ * slack: readable bytes after the last row (PP_IMAGE_SLACK from
+ * pp_image_new; 0 for an image whose memory comes from elsewhere). */
 typedef struct pp_image {
     size_t width;
     size_t height;
     int channels;
     size_t stride;
     uint8_t *data;
+    size_t slack;
 } pp_image;
 
 /* A view of rows [y0, y0+count) of some image: row y0 starts at data. */

@@ -76,6 +76,14 @@ typedef struct pp__stage_ops {
     /* Output rows [y0, y0+n); they may only read inside the region. */
     void (*emit)(const pp__stage *s, const void *acc, size_t y0, size_t n, uint8_t *const *out,
                  void *scratch);
+    /* Optional, for a barrier that only reads its input: an accumulator
+     * for region r that reads the input in place, input pixel (0, 0) at px,
+     * rows stride bytes apart and PP_IMAGE_SLACK readable bytes after the
+     * last one, alive until acc_free. acc_rows is then never called. The
+     * executor uses it when the plan's source is an in-memory image and
+     * nothing runs before this stage. */
+    void *(*acc_borrow)(const pp__stage *s, const pp__rect *r, const uint8_t *px, size_t stride,
+                        pp_err *err);
     size_t (*acc_bytes)(const pp__stage *s); /* memory held, for --explain */
     void (*acc_free)(void *acc);
     /* Optional: the input region emit reads for output rows [y0, y1). NULL:

@@ -9,7 +9,9 @@
  *
  * Barriers: rotations and flip v/both need rows from the far end of the
  * image, so the accumulator keeps the stage input and emit reads columns,
- * reversed rows or, for any other angle, bilinear samples. The accumulator
+ * reversed rows or, for any other angle, bilinear samples. When the stage
+ * input is an in-memory image (the barrier runs first), the accumulator
+ * borrows it instead of copying it (acc_borrow). The accumulator
  * may hold just a region (MPI ranks gather the region acc_region names for
  * their rows); emit then addresses pixels relative to the region's corner,
  * and the warp kernel sees the region as its source, its origin shifted by
@@ -59,17 +61,21 @@ static size_t row_bytes(const pp_format *f)
 /* ------------------------------------------------------------------ */
 
 typedef struct img_acc {
-    uint8_t *px;
-    size_t rb;     /* bytes per stored row */
-    pp__rect r;    /* the input region held */
+    uint8_t *px;    /* the region's first pixel */
+    size_t rb;      /* bytes per row of the region */
+    size_t stride;  /* bytes from one row to the next */
+    bool borrowed;  /* px points into the source image (acc_borrow) */
+    pp__rect r;     /* the input region held */
     pp__geo_warp k; /* warps: the kernel set up for this region */
 } img_acc;
 
 /* Pixel (x, y) of the input, which the region must hold. */
 static inline const uint8_t *acc_px(const img_acc *a, size_t x, size_t y, int c)
 {
-    return a->px + (y - a->r.y0) * a->rb + (x - a->r.x0) * (size_t)c;
+    return a->px + (y - a->r.y0) * a->stride + (x - a->r.x0) * (size_t)c;
 }
+
+_Static_assert(PP_GEO_SLACK <= PP_IMAGE_SLACK, "kernels read past a borrowed image");
 
 /* The pixels are read across rows (rotations): pp_malloc_aligned gives a
  * large accumulator transparent huge pages, so far fewer page faults when it
@@ -92,10 +98,25 @@ static void *img_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
         return NULL;
     a->r = *r;
     a->rb = (r->x1 - r->x0) * (size_t)s->in.channels;
+    a->stride = a->rb;
     if (!(a->px = alloc_pixels(a->rb ? a->rb : 1, r->y1 > r->y0 ? r->y1 - r->y0 : 1, err))) {
         free(a);
         return NULL;
     }
+    return a;
+}
+
+static void *img_acc_borrow(const pp__stage *s, const pp__rect *r, const uint8_t *px,
+                            size_t stride, pp_err *err)
+{
+    img_acc *a = pp_calloc(1, sizeof *a, err);
+    if (!a)
+        return NULL;
+    a->r = *r;
+    a->rb = (r->x1 - r->x0) * (size_t)s->in.channels;
+    a->stride = stride;
+    a->borrowed = true;
+    a->px = (uint8_t *)px + r->y0 * stride + r->x0 * (size_t)s->in.channels;
     return a;
 }
 
@@ -106,7 +127,7 @@ static int img_acc_rows(const pp__stage *s, void *acc, size_t y0, size_t n,
     (void)err;
     img_acc *a = acc;
     for (size_t i = 0; i < n; i++)
-        memcpy(a->px + (y0 + i - a->r.y0) * a->rb, rows[i], a->rb);
+        memcpy(a->px + (y0 + i - a->r.y0) * a->stride, rows[i], a->rb);
     return 0;
 }
 
@@ -160,7 +181,8 @@ static void img_acc_free(void *p)
     img_acc *a = p;
     if (!a)
         return;
-    free(a->px);
+    if (!a->borrowed)
+        free(a->px);
     free(a);
 }
 
@@ -203,7 +225,7 @@ static void rot90_emit(const pp__stage *s, const void *acc, size_t y0, size_t n,
     const orient_priv *p = s->priv;
     int c = s->in.channels;
     const uint8_t *base = acc_px(a, y0, s->in.height - 1, c);
-    p->columns(base, -(ptrdiff_t)a->rb, c, s->in.height, c, out, n);
+    p->columns(base, -(ptrdiff_t)a->stride, c, s->in.height, c, out, n);
 }
 
 /* Counter-clockwise: output row r is input column w-1-r read top down. */
@@ -215,13 +237,14 @@ static void rot270_emit(const pp__stage *s, const void *acc, size_t y0, size_t n
     const orient_priv *p = s->priv;
     int c = s->in.channels;
     const uint8_t *base = acc_px(a, s->in.width - 1 - y0, 0, c);
-    p->columns(base, (ptrdiff_t)a->rb, -(ptrdiff_t)c, s->in.height, c, out, n);
+    p->columns(base, (ptrdiff_t)a->stride, -(ptrdiff_t)c, s->in.height, c, out, n);
 }
 
 static const pp__stage_ops flipv_ops = {
     .acc_region = flipv_region,
     .name = "flip-v",
     .acc_new = img_acc_new,
+    .acc_borrow = img_acc_borrow,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = flipv_emit,
@@ -234,6 +257,7 @@ static const pp__stage_ops rot180_ops = {
     .acc_region = flipv_region,
     .name = "rotate180",
     .acc_new = img_acc_new,
+    .acc_borrow = img_acc_borrow,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = rot180_emit,
@@ -246,6 +270,7 @@ static const pp__stage_ops rot90_ops = {
     .acc_region = rot90_region,
     .name = "rotate90",
     .acc_new = img_acc_new,
+    .acc_borrow = img_acc_borrow,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = rot90_emit,
@@ -258,6 +283,7 @@ static const pp__stage_ops rot270_ops = {
     .acc_region = rot270_region,
     .name = "rotate270",
     .acc_new = img_acc_new,
+    .acc_borrow = img_acc_borrow,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = rot270_emit,
@@ -369,24 +395,37 @@ static void warp_region(const pp__stage *s, size_t y0, size_t y1, pp__rect *r)
     r->y1 = hy > ly ? (size_t)hy : r->y0 + 1;
 }
 
-static void *warp_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
+/* The warp kernel set up for the accumulator's region. */
+static img_acc *warp_setup(const pp__stage *s, img_acc *a)
 {
-    img_acc *a = img_acc_new(s, r, err);
     if (!a)
         return NULL;
     const warp_priv *w = s->priv;
+    const pp__rect *r = &a->r;
     a->k = w->k;
     a->k.sw = (int)(r->x1 - r->x0);
     a->k.sh = (int)(r->y1 - r->y0);
-    a->k.stride = a->rb;
-    a->k.offsets32 = a->rb * (r->y1 - r->y0) + PP_GEO_SLACK <= INT32_MAX;
+    a->k.stride = a->stride;
+    a->k.offsets32 = a->stride * (r->y1 - r->y0) + PP_GEO_SLACK <= INT32_MAX;
     return a;
+}
+
+static void *warp_acc_new(const pp__stage *s, const pp__rect *r, pp_err *err)
+{
+    return warp_setup(s, img_acc_new(s, r, err));
+}
+
+static void *warp_acc_borrow(const pp__stage *s, const pp__rect *r, const uint8_t *px,
+                             size_t stride, pp_err *err)
+{
+    return warp_setup(s, img_acc_borrow(s, r, px, stride, err));
 }
 
 static const pp__stage_ops warp_ops = {
     .name = "warp-bilinear",
     .acc_region = warp_region,
     .acc_new = warp_acc_new,
+    .acc_borrow = warp_acc_borrow,
     .acc_rows = img_acc_rows,
     .acc_end = img_acc_end,
     .emit = warp_emit,

@@ -35,13 +35,18 @@ int pp_format_size(const pp_format *f, size_t *row_bytes, size_t *total, pp_err 
 static pp_image *image_alloc(size_t width, size_t height, int channels, bool zero, pp_err *err)
 {
     pp_format f = {width, height, channels};
-    size_t row, total;
+    size_t row, total, alloc;
     if (pp_format_size(&f, &row, &total, err) < 0)
         return NULL;
+    if (!pp_add_size(total, PP_IMAGE_SLACK, &alloc)) {
+        pp_err_set(err, PP_EOVERFLOW, "image %zux%zux%d overflows the address space", width,
+                   height, channels);
+        return NULL;
+    }
     pp_image *im = pp_calloc(1, sizeof *im, err);
     if (!im)
         return NULL;
-    im->data = pp_malloc_aligned(total, err);
+    im->data = pp_malloc_aligned(alloc, err);
     if (!im->data) {
         free(im);
         return NULL;
@@ -52,6 +57,7 @@ static pp_image *image_alloc(size_t width, size_t height, int channels, bool zer
     im->height = height;
     im->channels = channels;
     im->stride = row;
+    im->slack = PP_IMAGE_SLACK;
     return im;
 }
 

@@ -410,8 +410,25 @@ static int run_segment(const pp_plan *p, const pp__seg *s, const pp_row_source *
     return pp__run_rows(p, s, &in, src, sink, o, strip, 0, s->out.height, st, err);
 }
 
-int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *sink,
-                const pp_exec_opts *opts, pp_exec_stats *stats, pp_err *err)
+/* The accumulator of segment s's barrier: one that reads the source image
+ * in place when s is the first segment and has no streaming stages (image:
+ * the source, when it is an in-memory image with slack), else a new one that
+ * the segment's rows fill. *filled says which. */
+static void *segment_acc(const pp__seg *s, const pp_image *image, const pp__rect *whole,
+                         bool *filled, pp_err *err)
+{
+    const pp__stage *b = s->to_barrier;
+    *filled = image && !s->from_barrier && s->count == 0 && b->ops->acc_borrow &&
+              image->slack >= PP_IMAGE_SLACK;
+    if (*filled)
+        return b->ops->acc_borrow(b, whole, image->data, image->stride, err);
+    return b->ops->acc_new(b, whole, err);
+}
+
+/* pp_plan_run; image: the source as an in-memory image, or NULL. */
+static int run_plan(const pp_plan *p, const pp_row_source *src, const pp_image *image,
+                    const pp_row_sink *sink, const pp_exec_opts *opts, pp_exec_stats *stats,
+                    pp_err *err)
 {
     pp_exec_opts defaults;
     if (!opts) {
@@ -436,9 +453,10 @@ int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *s
         acc_sink as = {s->to_barrier, NULL};
         pp_row_sink bsink = {acc_write, &as, NULL};
         pp__rect whole = {0, s->out.width, 0, s->out.height};
-        if (s->to_barrier && !(as.acc = s->to_barrier->ops->acc_new(s->to_barrier, &whole, err)))
+        bool filled = false;
+        if (s->to_barrier && !(as.acc = segment_acc(s, image, &whole, &filled, err)))
             rc = err ? err->code : PP_ENOMEM;
-        else
+        else if (!filled)
             rc = run_segment(p, s, src, acc_prev, s->to_barrier ? &bsink : sink, opts, strip, st,
                              err);
         if (rc == 0 && s->to_barrier)
@@ -454,6 +472,12 @@ int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *s
     free(segs);
     st->total_ns = pp_clock_ns() - t0;
     return rc;
+}
+
+int pp_plan_run(const pp_plan *p, const pp_row_source *src, const pp_row_sink *sink,
+                const pp_exec_opts *opts, pp_exec_stats *stats, pp_err *err)
+{
+    return run_plan(p, src, NULL, sink, opts, stats, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -492,7 +516,7 @@ int pp_plan_run_into(const pp_plan *p, const pp_image *in, pp_image *out, const 
                           p->out.channels);
     pp_row_source src = {pp_image_format(in), false, NULL, (void *)in, image_row};
     pp_row_sink sink = {image_written, out, image_out_row};
-    return pp_plan_run(p, &src, &sink, o, NULL, err);
+    return run_plan(p, &src, in, &sink, o, NULL, err);
 }
 
 pp_image *pp_plan_run_image(const pp_plan *p, const pp_image *in, const pp_exec_opts *o,

@@ -1,8 +1,9 @@
 /* Property tests of the geometry filters, independent of OpenCV: rotations
  * by 90 applied four times, by 180 twice and flips applied twice give the
  * input back, on every channel layout and on odd sizes, whatever the strip
- * height. Also: the moves are not identities themselves, and bad rectangles
- * and sizes fail with messages naming the image. */
+ * height. Also: the moves are not identities themselves, a barrier that
+ * reads an in-memory input in place gives the same bytes as one that copies
+ * it, and bad rectangles and sizes fail with messages naming the image. */
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,32 @@ static void test_single_moves_change(void **state)
     }
 }
 
+/* A first-stage barrier borrows an input image that has slack (as
+ * pp_image_new makes it) and copies one that has none: same bytes. */
+static void test_borrowed_input_same_bytes(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {"rotate",          "rotate angle=180",
+                                      "rotate angle=270", "flip axis=v",
+                                      "flip axis=both",   "rotate angle=30",
+                                      "rotate angle=-17 expand=true | flip"};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int c = 1; c <= 4; c++)
+            for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+                pp_image *in = make_image(shapes[i].w, shapes[i].h, c);
+                assert_true(in->slack >= PP_IMAGE_SLACK);
+                pp_image *borrowed = apply(ops[o], in, 7);
+                in->slack = 0;
+                pp_image *copied = apply(ops[o], in, 7);
+                if (!pp_image_equal(borrowed, copied))
+                    fail_msg("\"%s\" on %zux%zux%d: the borrowed input gives other bytes", ops[o],
+                             in->width, in->height, c);
+                pp_image_free(borrowed);
+                pp_image_free(copied);
+                pp_image_free(in);
+            }
+}
+
 static void expect_error(const char *pipeline, const pp_image *in, const char *needle)
 {
     pp_err err;
@@ -131,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_rotate180_twice),
         cmocka_unit_test(test_flips_twice),
         cmocka_unit_test(test_single_moves_change),
+        cmocka_unit_test(test_borrowed_input_same_bytes),
         cmocka_unit_test(test_bad_rectangles_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
