@@ -375,6 +375,23 @@ static int parse_list(const char *tok, double *vals, size_t *n, const pp__where 
     return 0;
 }
 
+int pp__param_unknown(const pp_filter_def *f, const char *name, const pp__where *w, pp_err *err)
+{
+    if (f->nparams == 0)
+        return pp_err_set(err, PP_EPARSE, "%s takes no parameters (\"%s\"%s)", f->name, name,
+                          w->text);
+    const char *names[PP_MAX_PARAMS + 1];
+    for (int i = 0; i < f->nparams; i++)
+        names[i] = f->params[i].name;
+    names[f->nparams] = NULL;
+    const char *near = pp_suggest(name, names);
+    if (near)
+        return pp_err_set(err, PP_EPARSE, "unknown parameter \"%s\" for %s%s; did you mean \"%s\"?",
+                          name, f->name, w->text, near);
+    return pp_err_set(err, PP_EPARSE, "unknown parameter \"%s\" for %s%s", name, f->name,
+                      w->text);
+}
+
 static int parse_param(lexer *lx, const pp_filter_def *f, pp__step *step, pp_err *err)
 {
     size_t start = lx->pos;
@@ -386,22 +403,8 @@ static int parse_param(lexer *lx, const pp_filter_def *f, pp__step *step, pp_err
         return pp_err_set(err, PP_EPARSE, "%s: expected NAME=VALUE at column %zu, found \"%s\"",
                           f->name, start + 1, name[0] ? name : lx->text + lx->pos);
     int k = pp_filter_param_index(f, name);
-    if (k < 0) {
-        const char *names[PP_MAX_PARAMS + 1];
-        for (int i = 0; i < f->nparams; i++)
-            names[i] = f->params[i].name;
-        names[f->nparams] = NULL;
-        const char *near = pp_suggest(name, names);
-        if (f->nparams == 0)
-            return pp_err_set(err, PP_EPARSE, "%s takes no parameters (\"%s\"%s)", f->name, name,
-                              w.text);
-        if (near)
-            return pp_err_set(err, PP_EPARSE,
-                              "unknown parameter \"%s\" for %s%s; did you mean \"%s\"?", name,
-                              f->name, w.text, near);
-        return pp_err_set(err, PP_EPARSE, "unknown parameter \"%s\" for %s%s", name, f->name,
-                          w.text);
-    }
+    if (k < 0)
+        return pp__param_unknown(f, name, &w, err);
     if (step->v[k].given)
         return pp_err_set(err, PP_EPARSE, "%s: %s is given twice%s", f->name, name, w.text);
     lx->pos++; /* '=' */

@@ -64,19 +64,8 @@ static int parse_params(const pp_filter_def *f, pp__step *step, json_t *params, 
     json_object_foreach(params, key, val)
     {
         int k = pp_filter_param_index(f, key);
-        if (k < 0) {
-            const char *names[PP_MAX_PARAMS + 1];
-            for (int i = 0; i < f->nparams; i++)
-                names[i] = f->params[i].name;
-            names[f->nparams] = NULL;
-            const char *near = pp_suggest(key, names);
-            if (near)
-                return pp_err_set(err, PP_EPARSE,
-                                  "unknown parameter \"%s\" for %s%s; did you mean \"%s\"?", key,
-                                  f->name, w.text, near);
-            return pp_err_set(err, PP_EPARSE, "unknown parameter \"%s\" for %s%s", key, f->name,
-                              w.text);
-        }
+        if (k < 0)
+            return pp__param_unknown(f, key, &w, err);
         int rc = set_value(f, &f->params[k], &step->v[k], val, &w, err);
         if (rc < 0)
             return rc;

@@ -29,6 +29,10 @@ int pp__param_set_word(const pp_filter_def *f, const pp_param_def *pd, pp_param_
 int pp__param_set_list(const pp_filter_def *f, const pp_param_def *pd, pp_param_value *dst,
                        const double *vals, size_t n, const pp__where *w, pp_err *err);
 
+/* The error for a parameter name filter f does not have, with the nearest
+ * name it does have when that looks like a typo. Returns PP_EPARSE. */
+int pp__param_unknown(const pp_filter_def *f, const char *name, const pp__where *w, pp_err *err);
+
 /* Fills defaults for parameters not given. */
 void pp__step_defaults(pp__step *s);
 

@@ -152,6 +152,8 @@ static void test_json_errors(void **state)
                       "enhance: alpha=900 in step 1 is out of range -100..100");
     expect_json_error("[{\"op\":\"enhance\",\"params\":{\"alhpa\":1}}]",
                       "unknown parameter \"alhpa\" for enhance in step 1; did you mean \"alpha\"?");
+    expect_json_error("[{\"op\":\"grayscale\",\"params\":{\"x\":1}}]",
+                      "grayscale takes no parameters (\"x\" in step 1)");
     expect_json_error("[{\"op\":\"enhance\",\"parms\":{}}]",
                       "step 1: unexpected key \"parms\" (use \"params\")");
     expect_json_error("[{\"op\":\"enhance\",\"params\":[1]}]",
