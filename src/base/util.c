@@ -33,9 +33,13 @@ void *pp_malloc_array(size_t count, size_t size, pp_err *err)
     return pp_malloc(n, err);
 }
 
-/* Buffers of several megabytes (whole images, accumulators) are aligned to
- * 2 MB and advised as transparent huge pages: filling a fresh 36 MB image
- * then takes a few dozen page faults instead of about nine thousand. */
+/* Buffers of several megabytes (whole images, accumulators) are advised as
+ * transparent huge pages on their 2 MB-aligned interior: filling a fresh
+ * 36 MB image then takes a few dozen page faults instead of about nine
+ * thousand. They come from malloc's heap like any other block (64-byte
+ * aligned), so a buffer of the size just freed is reused without new page
+ * faults or zeroing (glibc raises its mmap threshold to the size of a freed
+ * mapped block), as for the next image of a batch. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 void *pp_malloc_aligned(size_t n, pp_err *err)
@@ -46,19 +50,17 @@ void *pp_malloc_aligned(size_t n, pp_err *err)
         return NULL;
     }
     rounded &= ~(size_t)63;
-    void *p = NULL;
-    if (rounded >= 2 * HUGE_PAGE) {
-        if (posix_memalign(&p, HUGE_PAGE, rounded) != 0)
-            p = NULL;
-#ifdef MADV_HUGEPAGE
-        if (p)
-            madvise(p, rounded, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-#endif
-    } else {
-        p = aligned_alloc(64, rounded ? rounded : 64);
-    }
-    if (!p)
+    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    if (!p) {
         pp_err_set(err, PP_ENOMEM, "out of memory allocating %zu bytes", n);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + rounded) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (e > a)
+        madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
     return p;
 }
 
