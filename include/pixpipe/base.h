@@ -88,7 +88,8 @@ void *pp_malloc(size_t n, pp_err *err);
 void *pp_calloc(size_t count, size_t size, pp_err *err);
 /* n*size bytes, overflow-checked. */
 void *pp_malloc_array(size_t count, size_t size, pp_err *err);
-/* 64-byte aligned (2 MB and huge-page advised from 4 MB); free with free(). */
+/* 64-byte aligned; from 4 MB malloc's own alignment (16 bytes on x86-64) and
+ * huge pages advised, so a freed buffer is reused. Free with free(). */
 void *pp_malloc_aligned(size_t n, pp_err *err);
 char *pp_strdup(const char *s, pp_err *err);
 

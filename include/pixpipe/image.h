@@ -23,7 +23,8 @@ typedef struct pp_format {
  * may read an in-memory image in place with wide loads. */
 #define PP_IMAGE_SLACK 64
 
-/* An owned image. data is 64-byte aligned; rows are stride bytes apart.
+/* An owned image. data is aligned as pp_malloc_aligned aligns (64 bytes
+ * under 4 MB, 16 above); rows are stride bytes apart.
  * slack: readable bytes after the last row (PP_IMAGE_SLACK from
  * pp_image_new; 0 for an image whose memory comes from elsewhere). */
 typedef struct pp_image {

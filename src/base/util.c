@@ -36,10 +36,12 @@ void *pp_malloc_array(size_t count, size_t size, pp_err *err)
 /* Buffers of several megabytes (whole images, accumulators) are advised as
  * transparent huge pages on their 2 MB-aligned interior: filling a fresh
  * 36 MB image then takes a few dozen page faults instead of about nine
- * thousand. They come from malloc's heap like any other block (64-byte
- * aligned), so a buffer of the size just freed is reused without new page
- * faults or zeroing (glibc raises its mmap threshold to the size of a freed
- * mapped block), as for the next image of a batch. */
+ * thousand. They come from plain malloc (16-byte aligned): a buffer of the
+ * size just freed is then reused from the heap without new page faults or
+ * zeroing (glibc raises its mmap threshold to the size of a freed mapped
+ * block). An aligned allocation would not be: memalign asks for more than
+ * the size it then keeps, so the block freed never fits the next request
+ * and the heap grows instead. Smaller buffers are 64-byte aligned. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 void *pp_malloc_aligned(size_t n, pp_err *err)
@@ -50,16 +52,19 @@ void *pp_malloc_aligned(size_t n, pp_err *err)
         return NULL;
     }
     rounded &= ~(size_t)63;
-    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    bool large = rounded >= 2 * HUGE_PAGE;
+    void *p = large ? malloc(rounded) : aligned_alloc(64, rounded ? rounded : 64);
     if (!p) {
         pp_err_set(err, PP_ENOMEM, "out of memory allocating %zu bytes", n);
         return NULL;
     }
 #ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t e = ((uintptr_t)p + rounded) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (e > a)
-        madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+    if (large) {
+        uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t e = ((uintptr_t)p + rounded) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (e > a)
+            madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+    }
 #endif
     return p;
 }
