@@ -1,4 +1,4 @@
-/* Kernels of the convolve family (both SIMD copies; see simd.h).
+/* Kernels of the convolve family (every SIMD copy; see simd.h).
  *
  * Samples are interleaved: a row of w pixels with c channels is n = w*c
  * samples, and the neighbour of sample i one pixel to the right is i + c.
@@ -6,7 +6,7 @@
  * row pointers with the border already applied by the executor.
  *
  * Every kernel is a pure function of its input rows, and integer kernels are
- * exact, so the generic and AVX2 copies give the same bytes. Float kernels
+ * exact, so the generic, AVX2 and AVX-512 copies give the same bytes. Float kernels
  * use separate multiplies and adds in a fixed order (no contraction).
  */
 #ifndef PIXPIPE_CONVOLVE_KERN_H

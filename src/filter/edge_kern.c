@@ -6,7 +6,7 @@
  * Sobel kernels keep them in range (up to 5 taps: |sum| <= 16*6*255) and
  * 32-bit lanes for 7 taps, where OpenCV saturates to 16 bits or divides by
  * 16. Floats are only multiplied, added and square-rooted, never contracted,
- * so both copies give the same bytes.
+ * so every copy gives the same bytes.
  */
 #include <math.h>
 #include <string.h>

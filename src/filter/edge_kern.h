@@ -1,4 +1,4 @@
-/* Kernels of the edge filters (both SIMD copies; see simd.h).
+/* Kernels of the edge filters (every SIMD copy; see simd.h).
  *
  * Rows of 16-bit samples come from a vertical pass and carry `taps/2` pixels
  * of horizontal border on each side (index 0 is the first pixel of the

@@ -1,7 +1,7 @@
-/* Kernels of the geometry filters (both SIMD copies; see simd.h).
+/* Kernels of the geometry filters (every SIMD copy; see simd.h).
  *
  * Every kernel is integer or non-contracted float arithmetic in a fixed
- * order, so the generic and AVX2 copies give identical bytes. The numeric
+ * order, so the generic, AVX2 and AVX-512 copies give identical bytes. The numeric
  * schemes are OpenCV 4.6's for 8-bit images (see geometry.c).
  */
 #ifndef PIXPIPE_GEOMETRY_KERN_H

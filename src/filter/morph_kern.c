@@ -1,6 +1,6 @@
 /* Hot loops of the morphology filters, compiled once per SIMD target
  * (simd.h). Plain byte loops that the compiler vectorises; min and max are
- * exact, so both copies give the same bytes. */
+ * exact, so every copy gives the same bytes. */
 #include <string.h>
 
 #include "morph_kern.h"

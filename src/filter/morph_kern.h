@@ -1,4 +1,4 @@
-/* Kernels of the morphology filters (both SIMD copies; see simd.h).
+/* Kernels of the morphology filters (every SIMD copy; see simd.h).
  *
  * Every kernel is a byte-wise min (erode) or max (dilate, mx = true) over
  * whole rows, so rows of interleaved channels need no special case: a

@@ -1,4 +1,4 @@
-/* Kernels of the point filters (both SIMD copies; see simd.h). */
+/* Kernels of the point filters (every SIMD copy; see simd.h). */
 #ifndef PIXPIPE_POINT_KERN_H
 #define PIXPIPE_POINT_KERN_H
 

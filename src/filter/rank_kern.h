@@ -1,4 +1,4 @@
-/* Kernels of the rank filters (both SIMD copies; see simd.h).
+/* Kernels of the rank filters (every SIMD copy; see simd.h).
  *
  * Rows are interleaved samples: w pixels of c channels, w*c bytes. Every
  * channel is filtered on its own (neighbours are c bytes apart). The window
