@@ -3,10 +3,12 @@
  *
  * Design. Each turn of the loop waits (at most TICK_MS) on the source's
  * inotify descriptor and the workers' status pipes, then:
- *   1. pumps the source: complete files go to a FIFO of keys;
- *   2. hashes and enqueues keys from the FIFO for at most ENQUEUE_BUDGET_MS
- *      (one job per named pipeline; the queue ignores identities it has),
- *      then wakes idle workers;
+ *   1. pumps the source: complete files go to a FIFO (key, size, mtime);
+ *   2. hashes and enqueues files from the FIFO for at most
+ *      ENQUEUE_BUDGET_MS (one job per named pipeline; the queue ignores
+ *      identities it has), then wakes idle workers. A file whose key, size
+ *      and modification time the journal has seen hashed is not read again:
+ *      a restart rescans every file, but reads only new or changed ones;
  *   3. reads worker messages (start, end, final failure, heartbeat);
  *   4. reaps dead workers: their jobs fail as transient errors (a crash
  *      counts as an attempt), their partial outputs are discarded, and the
@@ -75,8 +77,16 @@ typedef struct wslot {
     size_t nbuf;
 } wslot;
 
+/* A complete file waiting to be enqueued: its key (malloc'd), and the size
+ * and modification time the source saw. */
+typedef struct fifo_item {
+    char *key;
+    uint64_t size;
+    int64_t mtime_ns;
+} fifo_item;
+
 typedef struct keyfifo {
-    char **k;
+    fifo_item *k;
     size_t head, tail, cap;
 } keyfifo;
 
@@ -120,7 +130,8 @@ static void log_service(sup *s, const char *event, const char *k1, const char *v
     pp__wlog_event(s->log, event, f, n);
 }
 
-static int fifo_push(keyfifo *f, const char *key)
+/* Appends a copy of it (the key is duplicated). */
+static int fifo_push(keyfifo *f, const fifo_item *it)
 {
     if (f->tail == f->cap) {
         if (f->head > 0) {
@@ -129,28 +140,34 @@ static int fifo_push(keyfifo *f, const char *key)
             f->head = 0;
         } else {
             size_t cap = f->cap ? f->cap * 2 : 64;
-            char **g = realloc(f->k, cap * sizeof *g);
+            fifo_item *g = realloc(f->k, cap * sizeof *g);
             if (!g)
                 return PP_ENOMEM;
             f->k = g;
             f->cap = cap;
         }
     }
-    if (!(f->k[f->tail] = strdup(key)))
+    fifo_item *d = &f->k[f->tail];
+    *d = *it;
+    if (!(d->key = strdup(it->key)))
         return PP_ENOMEM;
     f->tail++;
     return 0;
 }
 
-static char *fifo_pop(keyfifo *f)
+/* The oldest item into *it (the caller frees it->key); false when empty. */
+static bool fifo_pop(keyfifo *f, fifo_item *it)
 {
-    return f->head < f->tail ? f->k[f->head++] : NULL;
+    if (f->head == f->tail)
+        return false;
+    *it = f->k[f->head++];
+    return true;
 }
 
 static void fifo_free(keyfifo *f)
 {
     for (size_t i = f->head; i < f->tail; i++)
-        free(f->k[i]);
+        free(f->k[i].key);
     free(f->k);
     memset(f, 0, sizeof *f);
 }
@@ -366,7 +383,8 @@ static void requeue_expired(sup *s, int64_t before_ms)
 
 static int on_item(const pp_store_item *it, void *ctx)
 {
-    return fifo_push(&((sup *)ctx)->fifo, it->key);
+    fifo_item f = {(char *)it->key, it->size, it->mtime_ns};
+    return fifo_push(&((sup *)ctx)->fifo, &f);
 }
 
 static void wake_idle(sup *s)
@@ -378,18 +396,49 @@ static void wake_idle(sup *s)
         }
 }
 
-/* Hashes one complete file and queues a job per pipeline. */
-static int enqueue_key(sup *s, const char *key, bool *created_any)
+/* The content hash of a complete file: the one the journal remembers for
+ * the same key, size and modification time (a restart rescans every file
+ * without reading them again), else read and hashed now, and remembered.
+ * Returns 0, 1 when the file is gone or unreadable (a later event brings it
+ * back), or a negative code for a journal error. */
+static int item_hash(sup *s, const fifo_item *it, char *hash, uint64_t *size)
+{
+    pp_err err;
+    const pp_queue_ops *q = s->q->ops;
+    if (q->known_hash && it->mtime_ns > 0) {
+        int k = q->known_hash(s->q, it->key, it->size, it->mtime_ns, hash, &err);
+        if (k < 0) {
+            log_service(s, "journal_error", "reason", err.msg, NULL, 0);
+            return k;
+        }
+        if (k > 0) {
+            *size = it->size;
+            return 0;
+        }
+    }
+    int rc = s->src->ops->hash(s->src, it->key, hash, size, &err);
+    if (rc < 0) {
+        if (rc != PP_ENOENT && rc != PP_ENOTFILE)
+            log_service(s, "source_error", "reason", err.msg, NULL, 0);
+        return 1;
+    }
+    /* a size other than the one seen means it changed meanwhile: not kept */
+    if (q->remember_hash && it->mtime_ns > 0 && *size == it->size &&
+        (rc = q->remember_hash(s->q, it->key, it->size, it->mtime_ns, hash, &err)) < 0)
+        log_service(s, "journal_error", "reason", err.msg, NULL, 0);
+    return rc < 0 ? rc : 0;
+}
+
+/* Queues a job per pipeline for one complete file. */
+static int enqueue_item(sup *s, const fifo_item *it, bool *created_any)
 {
     pp_err err;
     char hash[PP_HASH_TEXT_MAX];
     uint64_t size = 0;
-    int rc = s->src->ops->hash(s->src, key, hash, &size, &err);
-    if (rc < 0) {
-        if (rc != PP_ENOENT && rc != PP_ENOTFILE)
-            log_service(s, "source_error", "reason", err.msg, NULL, 0);
-        return 0; /* gone or unreadable: a later event brings it back */
-    }
+    const char *key = it->key;
+    int rc = item_hash(s, it, hash, &size);
+    if (rc != 0)
+        return rc > 0 ? 0 : rc;
     size_t n = s->o->npipes;
     pp_job_spec spec[n];
     char *out[n];
@@ -443,14 +492,14 @@ static int drain_fifo(sup *s)
         return 0;
     uint64_t until = now + ms_to_ns(ENQUEUE_BUDGET_MS);
     bool created = false;
-    char *key;
+    fifo_item it;
     int rc = 0;
-    while (rc == 0 && pp_clock_ns() < until && (key = fifo_pop(&s->fifo))) {
-        rc = enqueue_key(s, key, &created);
+    while (rc == 0 && pp_clock_ns() < until && fifo_pop(&s->fifo, &it)) {
+        rc = enqueue_item(s, &it, &created);
         /* a journal error (busy too long): keep the file for the next turn */
-        if (rc < 0 && rc != PP_ENOMEM && fifo_push(&s->fifo, key) == 0)
+        if (rc < 0 && rc != PP_ENOMEM && fifo_push(&s->fifo, &it) == 0)
             rc = 1;
-        free(key);
+        free(it.key);
     }
     if (created)
         wake_idle(s);

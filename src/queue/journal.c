@@ -1,6 +1,8 @@
 /* The local journal: a pp_queue backend in one SQLite file (DIR/journal.db).
  *
- * Design. One table, one row per job (schema below). The journal is the
+ * Design. One table, one row per job (schema below), and a small one of the
+ * hash last computed per source with its size and modification time (so a
+ * restart need not read every source again). The journal is the
  * queue and the record at once: a worker claims by turning the oldest ready
  * row into `running` inside a write transaction, so two processes can never
  * claim the same row. Every state change is one transaction, committed before
@@ -26,6 +28,7 @@
 
 #include "pixpipe/file.h"
 #include "pixpipe/queue.h"
+#include "pixpipe/store.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define SCHEMA_VERSION 1
@@ -65,7 +68,13 @@ static const char schema[] =
     "  WHERE state = 'running';\n"
     "CREATE INDEX IF NOT EXISTS jobs_output ON jobs(output);\n"
     "CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(lease_ms)\n"
-    "  WHERE state = 'running';\n";
+    "  WHERE state = 'running';\n"
+    "CREATE TABLE IF NOT EXISTS hashes (\n"
+    "  source        TEXT PRIMARY KEY,  -- source key\n"
+    "  size          INTEGER NOT NULL,  -- bytes when hashed\n"
+    "  mtime_ns      INTEGER NOT NULL,  -- modification time when hashed\n"
+    "  hash          TEXT NOT NULL\n"
+    ");\n";
 
 #define JOB_COLS                                                                                   \
     "id, source, hash, size, name, pipeline, opts, output, state, attempts, worker, "              \
@@ -622,6 +631,52 @@ static int j_output_owner(pp_queue *q, const char *output, const char *source, c
     return rc;
 }
 
+static int j_known_hash(pp_queue *q, const char *source, uint64_t size, int64_t mtime_ns,
+                        char *hash, pp_err *err)
+{
+    journal *j = (journal *)q;
+    sqlite3_stmt *st = prepare(
+        j, "SELECT hash FROM hashes WHERE source = ?1 AND size = ?2 AND mtime_ns = ?3", err);
+    if (!st)
+        return PP_EIO;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+    sqlite3_bind_int64(st, 3, mtime_ns);
+    int s = sqlite3_step(st), rc = 0;
+    if (s == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        rc = h && strlen(h) < PP_HASH_TEXT_MAX;
+        if (rc)
+            strcpy(hash, h);
+    } else if (s != SQLITE_DONE) {
+        rc = db_fail(j, err, "look up a source's hash");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int j_remember_hash(pp_queue *q, const char *source, uint64_t size, int64_t mtime_ns,
+                           const char *hash, pp_err *err)
+{
+    journal *j = (journal *)q;
+    int rc = tx_begin(j, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st = prepare(j,
+                               "INSERT OR REPLACE INTO hashes (source, size, mtime_ns, hash) "
+                               "VALUES (?1, ?2, ?3, ?4)",
+                               err);
+    rc = st ? 0 : PP_EIO;
+    if (st) {
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+        sqlite3_bind_int64(st, 3, mtime_ns);
+        sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+        rc = step_done(j, st, NULL, err);
+    }
+    return tx_end(j, rc, err);
+}
+
 static int j_list(pp_queue *q, const pp_job_filter *f, pp_job_fn fn, void *ctx, pp_err *err)
 {
     journal *j = (journal *)q;
@@ -699,6 +754,8 @@ static const pp_queue_ops journal_ops = {
     .requeue_expired = j_requeue_expired,
     .set_quarantine = j_set_quarantine,
     .output_owner = j_output_owner,
+    .known_hash = j_known_hash,
+    .remember_hash = j_remember_hash,
     .list = j_list,
     .count = j_count,
     .close = j_close,

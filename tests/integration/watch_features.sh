@@ -3,7 +3,8 @@
 # (outputs, _failed/ and .pixpipe/ are never taken as input), the ignore
 # rules, changed inputs (new content: new jobs; same content: none), --threads,
 # --state, the JSON event log, `pixpipe jobs` (list, filter, JSON, stats), one
-# watch per journal, two inputs naming one output, and usage errors.
+# watch per journal, two inputs naming one output, a restart that reads only
+# new or changed files, and usage errors.
 # Usage: watch_features.sh PIXPIPE PPGEN
 source "$(dirname "$0")/watch_lib.sh"
 
@@ -133,6 +134,32 @@ check "the output is still the first input's (64x48)" \
 check "the second input is quarantined" wait_until 20 test -f "$cout/_failed/x.jpg.error.json"
 stop_watch TERM
 check "SIGTERM exits 0 (got $wrc)" test "$wrc" -eq 0
+
+# --- a restart reads only new or changed files ---
+# The journal remembers each file's hash with its size and modification time;
+# a restart's scan takes that hash without reading the file again. Proof: new
+# bytes of the same size with the old mtime restored go unnoticed by the
+# restart (as by make or rsync); a new mtime makes the file read, and its new
+# content makes new jobs.
+rin=$tmp/rin
+rout=$tmp/rout
+mkdir -p "$rin"
+pgm() { printf 'P5\n4 2\n255\n%s' "$1" >"$2"; } # 8 pixel bytes
+rjobs_is() { [ "$("$PIXPIPE" jobs "$rout" --source r.pgm --json | grep -c '"id":')" -eq "$1" ]; }
+pgm abcdefgh "$rin/r.pgm"
+start_watch "$tmp/r1.log" "$rin" "$rout" -p a=invert --workers 1 --settle 0.2
+check "restart: the first run processes r.pgm" wait_until 30 rjobs_is 1
+stop_watch TERM
+cp -p "$rin/r.pgm" "$tmp/r.ref"
+pgm abcdefgX "$rin/r.pgm"
+touch -r "$tmp/r.ref" "$rin/r.pgm"
+start_watch "$tmp/r2.log" "$rin" "$rout" -p a=invert --workers 1 --settle 0.2
+sleep 1.5 # the scan has delivered r.pgm by now
+check "restart: same size and mtime: the remembered hash, no new job" rjobs_is 1
+touch "$rin/r.pgm"
+check "restart: a new mtime makes it read: new content, a new job" wait_until 30 rjobs_is 2
+stop_watch TERM
+check "restart: SIGTERM exits 0 (got $wrc)" test "$wrc" -eq 0
 
 # --- usage ---
 timeout 30 "$PIXPIPE" watch "$in" "$tmp/o" -p "$A" 2>/dev/null

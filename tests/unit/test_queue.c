@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pixpipe/queue.h"
+#include "pixpipe/store.h"
 #include "testutil.h"
 
 #define T0 1700000000000ll /* a fixed "now", in epoch ms */
@@ -234,6 +235,29 @@ static void test_output_owner_is_the_first_source(void **state)
     free(owner);
     assert_int_equal(f->q->ops->output_owner(f->q, "p/b.webp", "b.png", &owner, &err), 0);
     assert_null(owner);
+}
+
+/* The hash remembered per source answers only for the same size and
+ * modification time, is replaced by the next one, and survives a reopen. */
+static void test_remembered_hashes(void **state)
+{
+    fixture *f = *state;
+    pp_queue *q = f->q;
+    pp_err err;
+    char h[PP_HASH_TEXT_MAX] = "";
+    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 0);
+    assert_int_equal(q->ops->remember_hash(q, "a.png", 10, 5, "h64:00000000000000aa", &err), 0);
+    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 1);
+    assert_string_equal(h, "h64:00000000000000aa");
+    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 6, h, &err), 0); /* touched */
+    assert_int_equal(q->ops->known_hash(q, "a.png", 11, 5, h, &err), 0); /* resized */
+    assert_int_equal(q->ops->known_hash(q, "b.png", 10, 5, h, &err), 0);
+    assert_int_equal(q->ops->remember_hash(q, "a.png", 12, 7, "h64:00000000000000bb", &err), 0);
+    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 0);
+    q->ops->close(q);
+    f->q = q = open_q(f->dir, 3, false);
+    assert_int_equal(q->ops->known_hash(q, "a.png", 12, 7, h, &err), 1);
+    assert_string_equal(h, "h64:00000000000000bb");
 }
 
 static void test_complete(void **state)
@@ -588,6 +612,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_enqueue_dedups_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_is_fifo_and_exclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remembered_hashes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_writer_per_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_owner_is_the_first_source, setup, teardown),
