@@ -66,6 +66,9 @@ typedef struct pp_job_spec {
     const char *pipeline; /* canonical pipeline text */
     const char *opts;     /* canonical codec options text (watch.h) */
     const char *output;   /* output key */
+    int64_t mtime_ns;     /* > 0: the source's mtime when it was hashed, and the
+                             queue remembers hash for (source, size, mtime_ns):
+                             see known_hash. 0: nothing remembered. */
 } pp_job_spec;
 
 typedef struct pp_job {
@@ -158,15 +161,11 @@ typedef struct pp_queue_ops {
      * arrive keeps it. */
     int (*output_owner)(pp_queue *q, const char *output, const char *source, char **owner,
                         pp_err *err);
-    /* Optional (NULL: not kept). The content hash last remembered for source
-     * when it had this size and modification time: 1 with hash filled
-     * (PP_HASH_TEXT_MAX bytes), 0 when there is none. */
+    /* Optional (NULL: nothing is remembered). The hash the last enqueue of
+     * source with an mtime_ns remembered, if it was for this size and
+     * modification time: 1 with hash filled (PP_HASH_TEXT_MAX bytes), else 0. */
     int (*known_hash)(pp_queue *q, const char *source, uint64_t size, int64_t mtime_ns,
                       char *hash, pp_err *err);
-    /* Optional: remembers source's hash for this size and modification time
-     * (replacing what it had for source). */
-    int (*remember_hash)(pp_queue *q, const char *source, uint64_t size, int64_t mtime_ns,
-                         const char *hash, pp_err *err);
     /* Calls fn for each job matching f, oldest first. */
     int (*list)(pp_queue *q, const pp_job_filter *f, pp_job_fn fn, void *ctx, pp_err *err);
     /* Jobs per state into counts[PP_JS_COUNT]. */

@@ -398,13 +398,15 @@ static void wake_idle(sup *s)
 
 /* The content hash of a complete file: the one the journal remembers for
  * the same key, size and modification time (a restart rescans every file
- * without reading them again), else read and hashed now, and remembered.
- * Returns 0, 1 when the file is gone or unreadable (a later event brings it
- * back), or a negative code for a journal error. */
-static int item_hash(sup *s, const fifo_item *it, char *hash, uint64_t *size)
+ * without reading them again), else read and hashed now; *mtime_ns then
+ * gets the mtime for the journal to remember it by, or 0 when the file
+ * changed size meanwhile. Returns 0, 1 when the file is gone or unreadable
+ * (a later event brings it back), or a negative code for a journal error. */
+static int item_hash(sup *s, const fifo_item *it, char *hash, uint64_t *size, int64_t *mtime_ns)
 {
     pp_err err;
     const pp_queue_ops *q = s->q->ops;
+    *mtime_ns = 0;
     if (q->known_hash && it->mtime_ns > 0) {
         int k = q->known_hash(s->q, it->key, it->size, it->mtime_ns, hash, &err);
         if (k < 0) {
@@ -422,11 +424,9 @@ static int item_hash(sup *s, const fifo_item *it, char *hash, uint64_t *size)
             log_service(s, "source_error", "reason", err.msg, NULL, 0);
         return 1;
     }
-    /* a size other than the one seen means it changed meanwhile: not kept */
-    if (q->remember_hash && it->mtime_ns > 0 && *size == it->size &&
-        (rc = q->remember_hash(s->q, it->key, it->size, it->mtime_ns, hash, &err)) < 0)
-        log_service(s, "journal_error", "reason", err.msg, NULL, 0);
-    return rc < 0 ? rc : 0;
+    if (*size == it->size) /* else it changed meanwhile: not remembered */
+        *mtime_ns = it->mtime_ns;
+    return 0;
 }
 
 /* Queues a job per pipeline for one complete file. */
@@ -435,8 +435,9 @@ static int enqueue_item(sup *s, const fifo_item *it, bool *created_any)
     pp_err err;
     char hash[PP_HASH_TEXT_MAX];
     uint64_t size = 0;
+    int64_t mtime_ns = 0;
     const char *key = it->key;
-    int rc = item_hash(s, it, hash, &size);
+    int rc = item_hash(s, it, hash, &size, &mtime_ns);
     if (rc != 0)
         return rc > 0 ? 0 : rc;
     size_t n = s->o->npipes;
@@ -457,7 +458,8 @@ static int enqueue_item(sup *s, const fifo_item *it, bool *created_any)
                                 .name = s->o->pipes[p].name,
                                 .pipeline = s->pipe_text[p],
                                 .opts = s->opts_text,
-                                .output = out[p]};
+                                .output = out[p],
+                                .mtime_ns = mtime_ns};
     }
     int64_t now = pp_wall_ms();
     if ((rc = s->q->ops->enqueue(s->q, spec, n, now, created, ids, &err)) < 0) {

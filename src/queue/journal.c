@@ -130,9 +130,14 @@ static sqlite3_stmt *prepare(journal *j, const char *sql, pp_err *err)
     return st;
 }
 
-/* Runs a statement that returns no rows; *changes gets the rows touched. */
+/* Runs a statement that returns no rows; *changes gets the rows touched.
+ * st NULL (its prepare failed, err is set) gives PP_EIO. */
 static int step_done(journal *j, sqlite3_stmt *st, int *changes, pp_err *err)
 {
+    if (changes)
+        *changes = 0;
+    if (!st)
+        return PP_EIO;
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(j, err, "write");
     if (changes)
         *changes = sqlite3_changes(j->db);
@@ -165,7 +170,7 @@ static int step_held(journal *j, sqlite3_stmt *st, int64_t id, const char *worke
                      pp_err *err)
 {
     int n = 0;
-    int rc = st ? step_done(j, st, &n, err) : PP_EIO;
+    int rc = step_done(j, st, &n, err);
     if (rc == 0 && n == 0 && id)
         rc = not_held(id, worker, err);
     if (changes)
@@ -277,6 +282,23 @@ static int insert_one(journal *j, const pp_job_spec *s, int64_t now_ms, bool *cr
     return rc;
 }
 
+/* Inside a transaction: s's hash is the one known for its source at this
+ * size and mtime (known_hash). */
+static int remember_hash(journal *j, const pp_job_spec *s, pp_err *err)
+{
+    sqlite3_stmt *st = prepare(j,
+                               "INSERT OR REPLACE INTO hashes (source, size, mtime_ns, hash) "
+                               "VALUES (?1, ?2, ?3, ?4)",
+                               err);
+    if (st) {
+        sqlite3_bind_text(st, 1, s->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)s->size);
+        sqlite3_bind_int64(st, 3, s->mtime_ns);
+        sqlite3_bind_text(st, 4, s->hash, -1, SQLITE_STATIC);
+    }
+    return step_done(j, st, NULL, err);
+}
+
 static int j_enqueue(pp_queue *q, const pp_job_spec *specs, size_t n, int64_t now_ms, bool *created,
                      int64_t *ids, pp_err *err)
 {
@@ -288,6 +310,9 @@ static int j_enqueue(pp_queue *q, const pp_job_spec *specs, size_t n, int64_t no
         bool c = false;
         int64_t id = 0;
         rc = insert_one(j, &specs[i], now_ms, &c, &id, err);
+        if (rc == 0 && specs[i].mtime_ns > 0 &&
+            (i == 0 || strcmp(specs[i].source, specs[i - 1].source) != 0))
+            rc = remember_hash(j, &specs[i], err);
         if (created)
             created[i] = c;
         if (ids)
@@ -353,14 +378,13 @@ static int j_claim(pp_queue *q, const char *worker, int64_t now_ms, int64_t leas
                                    "worker = ?2, lease_ms = ?3, started_ms = ?4, "
                                    "finished_ms = NULL WHERE id = ?1",
                                    err);
-        rc = st ? 0 : PP_EIO;
         if (st) {
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 3, now_ms + lease_ms);
             sqlite3_bind_int64(st, 4, now_ms);
-            rc = step_done(j, st, NULL, err);
         }
+        rc = step_done(j, st, NULL, err);
     }
     if ((rc = tx_end(j, rc, err)) < 0)
         return rc;
@@ -600,13 +624,11 @@ static int j_set_quarantine(pp_queue *q, int64_t id, const char *where, pp_err *
     if (rc < 0)
         return rc;
     sqlite3_stmt *st = prepare(j, "UPDATE jobs SET quarantine = ?2 WHERE id = ?1", err);
-    rc = st ? 0 : PP_EIO;
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, where, -1, SQLITE_STATIC);
-        rc = step_done(j, st, NULL, err);
     }
-    return tx_end(j, rc, err);
+    return tx_end(j, step_done(j, st, NULL, err), err);
 }
 
 static int j_output_owner(pp_queue *q, const char *output, const char *source, char **owner,
@@ -653,28 +675,6 @@ static int j_known_hash(pp_queue *q, const char *source, uint64_t size, int64_t 
     }
     sqlite3_finalize(st);
     return rc;
-}
-
-static int j_remember_hash(pp_queue *q, const char *source, uint64_t size, int64_t mtime_ns,
-                           const char *hash, pp_err *err)
-{
-    journal *j = (journal *)q;
-    int rc = tx_begin(j, err);
-    if (rc < 0)
-        return rc;
-    sqlite3_stmt *st = prepare(j,
-                               "INSERT OR REPLACE INTO hashes (source, size, mtime_ns, hash) "
-                               "VALUES (?1, ?2, ?3, ?4)",
-                               err);
-    rc = st ? 0 : PP_EIO;
-    if (st) {
-        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-        sqlite3_bind_int64(st, 3, mtime_ns);
-        sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
-        rc = step_done(j, st, NULL, err);
-    }
-    return tx_end(j, rc, err);
 }
 
 static int j_list(pp_queue *q, const pp_job_filter *f, pp_job_fn fn, void *ctx, pp_err *err)
@@ -755,7 +755,6 @@ static const pp_queue_ops journal_ops = {
     .set_quarantine = j_set_quarantine,
     .output_owner = j_output_owner,
     .known_hash = j_known_hash,
-    .remember_hash = j_remember_hash,
     .list = j_list,
     .count = j_count,
     .close = j_close,

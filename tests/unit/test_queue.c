@@ -237,26 +237,32 @@ static void test_output_owner_is_the_first_source(void **state)
     assert_null(owner);
 }
 
-/* The hash remembered per source answers only for the same size and
- * modification time, is replaced by the next one, and survives a reopen. */
+/* An enqueue with an mtime remembers the hash for (source, size, mtime):
+ * known_hash answers only for those, the next such enqueue replaces it, and
+ * it survives a reopen. One without an mtime remembers nothing. */
 static void test_remembered_hashes(void **state)
 {
     fixture *f = *state;
     pp_queue *q = f->q;
     pp_err err;
     char h[PP_HASH_TEXT_MAX] = "";
-    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 0);
-    assert_int_equal(q->ops->remember_hash(q, "a.png", 10, 5, "h64:00000000000000aa", &err), 0);
-    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 1);
+    pp_job_spec s = spec("a.png", "h64:00000000000000aa", "p");
+    enqueue1(q, s, T0, NULL);
+    assert_int_equal(q->ops->known_hash(q, "a.png", s.size, 0, h, &err), 0);
+    s.mtime_ns = 5;
+    enqueue1(q, s, T0, NULL);
+    assert_int_equal(q->ops->known_hash(q, "a.png", s.size, 5, h, &err), 1);
     assert_string_equal(h, "h64:00000000000000aa");
-    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 6, h, &err), 0); /* touched */
-    assert_int_equal(q->ops->known_hash(q, "a.png", 11, 5, h, &err), 0); /* resized */
-    assert_int_equal(q->ops->known_hash(q, "b.png", 10, 5, h, &err), 0);
-    assert_int_equal(q->ops->remember_hash(q, "a.png", 12, 7, "h64:00000000000000bb", &err), 0);
-    assert_int_equal(q->ops->known_hash(q, "a.png", 10, 5, h, &err), 0);
+    assert_int_equal(q->ops->known_hash(q, "a.png", s.size, 6, h, &err), 0); /* touched */
+    assert_int_equal(q->ops->known_hash(q, "a.png", s.size + 1, 5, h, &err), 0); /* resized */
+    assert_int_equal(q->ops->known_hash(q, "b.png", s.size, 5, h, &err), 0);
+    pp_job_spec t = spec("a.png", "h64:00000000000000bb", "p");
+    t.mtime_ns = 7;
+    enqueue1(q, t, T0 + 1, NULL);
+    assert_int_equal(q->ops->known_hash(q, "a.png", s.size, 5, h, &err), 0);
     q->ops->close(q);
     f->q = q = open_q(f->dir, 3, false);
-    assert_int_equal(q->ops->known_hash(q, "a.png", 12, 7, h, &err), 1);
+    assert_int_equal(q->ops->known_hash(q, "a.png", t.size, 7, h, &err), 1);
     assert_string_equal(h, "h64:00000000000000bb");
 }
 
