@@ -440,6 +440,21 @@ def compare_images(a, b):
     return "%.4f%% px differ, max %d" % (100.0 * n / (x.shape[0] * x.shape[1]), int(d.max()))
 
 
+def w1_keep(r, who, x):
+    """Folds one run of kernel_bench (who "pp") or cv_kernel_bench ("cv") into
+    r: its best run, least CPU time and (pixpipe) least time into a reused
+    output, or the error it printed."""
+    v = parse_kb(x.out) if x.rc == 0 else None
+    if not v:
+        r[who + "_err"] = (x.err or x.out).strip().splitlines()[-1:] or ["exit %d" % x.rc]
+        return
+    if r[who] is None or v[0] < r[who][0]:
+        r[who] = v
+    for key, k in ((who + "_cpu", 3), (who + "_reuse", 4)):
+        if key in r and v[k] is not None:
+            r[key] = min(r[key] or v[k], v[k])
+
+
 def workload1(b, ppm, pgm):
     log("workload 1: %d filters, %d round(s) alternating pixpipe / OpenCV, best of %d each"
         % (len(W1), W1_ROUNDS, W1_REPS))
@@ -454,29 +469,13 @@ def workload1(b, ppm, pgm):
                                        "pp_cpu": None, "cv_cpu": None, "pp_reuse": None})
             pp_out = os.path.join(outd, "%02d-pp%s" % (i, ext)) if rnd == 0 else None
             cv_out = os.path.join(outd, "%02d-cv%s" % (i, ext)) if rnd == 0 else None
-            cmd = [b.kernel_bench, img, pipe, str(W1_REPS), "1"] + ([pp_out] if pp_out else [])
-            x = run(cmd, check=False)
-            others.append(x.other)
-            v = parse_kb(x.out) if x.rc == 0 else None
-            if v:
-                r["pp"] = v if r["pp"] is None or v[0] < r["pp"][0] else r["pp"]
-                if v[3] is not None:
-                    r["pp_cpu"] = min(r["pp_cpu"] or v[3], v[3])
-                if v[4] is not None:
-                    r["pp_reuse"] = min(r["pp_reuse"] or v[4], v[4])
-            else:
-                r["pp_err"] = (x.err or x.out).strip().splitlines()[-1:] or ["exit %d" % x.rc]
-            cmd = [PY, os.path.join(HERE, "cv_kernel_bench.py"), img, expr, str(W1_REPS)] + \
+            pp_cmd = [b.kernel_bench, img, pipe, str(W1_REPS), "1"] + ([pp_out] if pp_out else [])
+            cv_cmd = [PY, os.path.join(HERE, "cv_kernel_bench.py"), img, expr, str(W1_REPS)] + \
                 ([cv_out] if cv_out else [])
-            x = run(cmd, check=False)
-            others.append(x.other)
-            v = parse_kb(x.out) if x.rc == 0 else None
-            if v:
-                r["cv"] = v if r["cv"] is None or v[0] < r["cv"][0] else r["cv"]
-                if v[3] is not None:
-                    r["cv_cpu"] = min(r["cv_cpu"] or v[3], v[3])
-            else:
-                r["cv_err"] = (x.err or x.out).strip().splitlines()[-1:] or ["exit %d" % x.rc]
+            for who, cmd in (("pp", pp_cmd), ("cv", cv_cmd)):
+                x = run(cmd, check=False)
+                others.append(x.other)
+                w1_keep(r, who, x)
             if rnd == 0:
                 r["match"] = compare_images(pp_out, cv_out) if r["pp"] and r["cv"] else "-"
     rows = []
