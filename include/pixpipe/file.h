@@ -61,12 +61,17 @@ void pp_outfile_abort(pp_outfile *o);
 bool pp_is_temp_name(const char *name);
 
 /* Removes the temporary files pp_outfile makes for `base` in folder dir
- * (".BASE.pp-XXXXXX.tmp"); base NULL removes every such file there.
- * Returns how many were removed. */
+ * (".BASE.pp-HOST-PID-XXXXXX.tmp"), whoever writes them: for a caller that
+ * knows their writer is gone. Returns how many were removed. */
 size_t pp_remove_temps(const char *dir, const char *base);
 
-/* Removes every pixpipe temporary file under root (links not followed):
- * what a killed run left behind. Returns how many. */
+/* Removes the abandoned pixpipe temporary files under root (links not
+ * followed): what a killed run left behind. A temporary is abandoned when
+ * its writer, named in it, was a process on this host that no longer runs,
+ * or when nothing has written it for an hour (a writer on another host, or
+ * a name from a pixpipe that did not name writers). Temporaries of live
+ * writers, such as another batch or a watch writing into the same folder,
+ * are left alone. Returns how many were removed. */
 size_t pp_sweep_temps(const char *root);
 
 #endif

@@ -29,8 +29,9 @@
  *    writes it atomically (pp_process_file does), then calls commit, which
  *    publishes it (nothing more for a local folder; an upload for a bucket).
  *  - discard removes what an interrupted writer of that key left behind.
- *  - sweep removes every leftover temporary file; only safe when no writer
- *    can be running (the watcher holds its instance lock and has no worker).
+ *  - sweep removes the temporary files their writers abandoned (for a local
+ *    folder, pp_sweep_temps's rule); live writers of other tools writing
+ *    into the same folder keep theirs.
  *  - quarantine stores a failed input under _failed/<key> with
  *    <key>.error.json beside it, both written atomically.
  *
@@ -123,7 +124,7 @@ typedef struct pp_sink_ops {
     int (*commit)(pp_sink *s, const char *key, const char *path, pp_err *err);
     /* Removes partial output an interrupted writer of key left behind. */
     void (*discard)(pp_sink *s, const char *key);
-    /* Removes every leftover temporary output; returns how many. */
+    /* Removes the abandoned temporary outputs; returns how many. */
     size_t (*sweep)(pp_sink *s);
     /* Copies the file at src_path to _failed/<key> (skipped when src_path is
      * NULL) and writes error_json to _failed/<key>.error.json. *where

@@ -3,19 +3,30 @@
  * An output's FILE is a stdio cookie stream over the temporary file's
  * descriptor: besides writing, it starts the disk writeback every
  * WRITEBACK_BYTES while the file is to be synced, so writing a large image
- * and the disk overlap instead of one long fsync at the end. */
+ * and the disk overlap instead of one long fsync at the end.
+ *
+ * A temporary name says who writes it: ".BASE.pp-HOST-PID-XXXXXX.tmp", HOST
+ * the 8-hex-digit hash of the host name, PID the writer's process. Several
+ * tools may write into one folder (a batch and a watch, two batches), so a
+ * sweep removes only abandoned temporaries: a writer on this host that no
+ * longer runs, or a file nobody has written for TEMP_ABANDONED_S (writers on
+ * other hosts, names without a writer). */
 #include "pixpipe/file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <dirent.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-enum { WRITEBACK_BYTES = 8 << 20 };
+enum { WRITEBACK_BYTES = 8 << 20, TEMP_ABANDONED_S = 3600 };
 
 static int open_errno_code(int e)
 {
@@ -133,6 +144,17 @@ void pp_file_start_writeback(int fd, uint64_t off, uint64_t len)
 #endif
 }
 
+/* FNV-1a of the host name: the HOST of temporary names. */
+static uint32_t host_id(void)
+{
+    char name[256] = "";
+    (void)gethostname(name, sizeof name - 1);
+    uint32_t h = 2166136261u;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    return h;
+}
+
 bool pp_is_temp_name(const char *name)
 {
     size_t n = strlen(name);
@@ -199,12 +221,13 @@ int pp_outfile_open(pp_outfile *o, const char *path, bool make_dirs, pp_err *err
     const char *dir = dirname(d1), *base = basename(d2);
     if (make_dirs && (rc = pp_mkdirs(dir, err)) < 0)
         goto fail;
-    size_t n = strlen(dir) + strlen(base) + 32;
+    size_t n = strlen(dir) + strlen(base) + 64;
     o->tmp = pp_malloc(n, err);
     o->path = pp_strdup(path, err);
     if (!o->tmp || !o->path)
         goto fail;
-    snprintf(o->tmp, n, "%s/.%s.pp-XXXXXX.tmp", dir, base);
+    snprintf(o->tmp, n, "%s/.%s.pp-%08" PRIx32 "-%ld-XXXXXX.tmp", dir, base, host_id(),
+             (long)getpid());
     o->fd = mkostemps(o->tmp, 4, O_CLOEXEC);
     if (o->fd < 0) {
         rc = pp_err_set(err, PP_ECREATE, "cannot create output in %s: %s", dir, strerror(errno));
@@ -260,12 +283,48 @@ void pp_outfile_abort(pp_outfile *o)
     memset(o, 0, sizeof *o);
 }
 
-size_t pp_remove_temps(const char *dir, const char *base)
+/* The HOST and PID a temporary name carries after its last ".pp-"; false
+ * for names without them (made by pixpipe before names said who writes). */
+static bool temp_writer(const char *name, uint32_t *host, long *pid)
+{
+    const char *p = NULL;
+    for (const char *q = strstr(name, ".pp-"); q; q = strstr(q + 1, ".pp-"))
+        p = q;
+    if (!p || !isxdigit((unsigned char)p[4]))
+        return false;
+    char *end;
+    unsigned long h = strtoul(p + 4, &end, 16);
+    if (end != p + 12 || *end != '-' || !isdigit((unsigned char)end[1]))
+        return false;
+    long v = strtol(end + 1, &end, 10);
+    if (*end != '-' || v <= 0)
+        return false;
+    *host = (uint32_t)h;
+    *pid = v;
+    return true;
+}
+
+/* Whether nobody writes the temporary `name` at `path` any more. */
+static bool temp_abandoned(const char *path, const char *name, time_t now)
+{
+    uint32_t host;
+    long pid;
+    if (temp_writer(name, &host, &pid) && host == host_id() && kill((pid_t)pid, 0) != 0 &&
+        errno == ESRCH)
+        return true;
+    struct stat st;
+    return lstat(path, &st) == 0 && now - st.st_mtime >= TEMP_ABANDONED_S;
+}
+
+/* Removes dir's temporaries for base (every base when NULL); with
+ * abandoned_only, those whose writer is gone. */
+static size_t remove_temps(const char *dir, const char *base, bool abandoned_only)
 {
     DIR *d = opendir(dir);
     if (!d)
         return 0;
     size_t removed = 0, blen = base ? strlen(base) : 0;
+    time_t now = time(NULL);
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name;
@@ -274,12 +333,18 @@ size_t pp_remove_temps(const char *dir, const char *base)
         if (base && (strncmp(n + 1, base, blen) != 0 || strncmp(n + 1 + blen, ".pp-", 4) != 0))
             continue;
         char *p = NULL;
-        if (asprintf(&p, "%s/%s", dir, n) >= 0 && unlink(p) == 0)
+        if (asprintf(&p, "%s/%s", dir, n) >= 0 && (!abandoned_only || temp_abandoned(p, n, now)) &&
+            unlink(p) == 0)
             removed++;
         free(p);
     }
     closedir(d);
     return removed;
+}
+
+size_t pp_remove_temps(const char *dir, const char *base)
+{
+    return remove_temps(dir, base, false);
 }
 
 #define SWEEP_MAX_DEPTH 64
@@ -288,7 +353,7 @@ static size_t sweep_dir(const char *dir, int depth)
 {
     if (depth > SWEEP_MAX_DEPTH)
         return 0;
-    size_t removed = pp_remove_temps(dir, NULL);
+    size_t removed = remove_temps(dir, NULL, true);
     DIR *d = opendir(dir);
     if (!d)
         return removed;

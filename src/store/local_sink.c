@@ -4,7 +4,8 @@
  * hidden temporary file beside the output and renames it (file.h), so
  * prepare only names the path and makes its folder, and commit only checks
  * the result is there. What a killed writer leaves is its temporary file:
- * discard removes those of one output, sweep those of the whole tree.
+ * discard removes those of one output, sweep the abandoned ones of the
+ * whole tree (pp_sweep_temps).
  *
  * Quarantine copies go through the same temporary-file-and-rename path, so
  * _failed/ never holds a partial copy either.

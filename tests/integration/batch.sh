@@ -150,4 +150,42 @@ for f in "$tmp"/int/*.png; do
     check "finished output $f is whole" "$PIXPIPE" info "$f"
 done
 
+# ------------------------------------------------- another writer in OUT
+# A batch starts by sweeping the temporaries killed runs left in OUT, but
+# never a live writer's: here another batch into the same folder, stopped
+# mid-way (SIGSTOP makes "mid-way" certain), must finish once resumed.
+shared=$tmp/shared
+"$PIXPIPE" batch "$big" "$shared" -j 1 -p 'gaussian sigma=4' --quiet 2>"$tmp/a.err" &
+apid=$!
+live=
+for _ in $(seq 1 400); do
+    live=$(find "$shared" -name '.*.pp-*.tmp' 2>/dev/null | head -1)
+    [ -n "$live" ] && break
+    kill -0 $apid 2>/dev/null || break
+    sleep 0.05
+done
+if [ -n "$live" ] && kill -STOP $apid 2>/dev/null; then
+    host=$(basename "$live" | sed -E 's/.*\.pp-([0-9a-f]{8})-[0-9]+-.*/\1/')
+    true &
+    gone=$! # a pid that no longer runs: a killed writer's
+    wait $gone
+    dead="$shared/.gone.png.pp-$host-$gone-abcdef.tmp"
+    : >"$dead"
+    "$PIXPIPE" batch "$in/sub" "$shared" -p grayscale --quiet >/dev/null 2>"$tmp/b.err"
+    rc=$?
+    check "a second batch into the same folder exits 0 (got $rc)" test "$rc" -eq 0
+    check "it keeps the live writer's temporary" test -e "$live"
+    check "it sweeps a dead writer's temporary" test ! -e "$dead"
+    kill -CONT $apid
+    wait_bounded $apid 120
+    check "the stopped batch then finishes (exit $wrc)" test "$wrc" -eq 0
+    check "all its outputs are there" test "$(find "$shared" -maxdepth 1 -name 'img*.png' | wc -l)" -eq 6
+    check "no temporary files left in the shared folder" \
+        test -z "$(find "$shared" -name '.*.pp-*.tmp')"
+else
+    kill -KILL $apid 2>/dev/null
+    wait $apid 2>/dev/null
+    bad "no temporary output appeared while the first batch ran"
+fi
+
 finish batch.sh

@@ -1,8 +1,11 @@
 /* Unit tests for src/base: error records, checked arithmetic, atomic files. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pixpipe/file.h"
@@ -148,6 +151,105 @@ static void test_open_input_rules(void **state)
     free(dir);
 }
 
+/* A process that has exited and been reaped: its pid runs nothing. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+/* Writes an empty file dir/name, last modified age_s ago. */
+static void touch_aged(const char *dir, const char *name, long age_s)
+{
+    char *p = tu_path(dir, name);
+    tu_write_file(p, "", 0);
+    struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+    free(p);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *p = tu_path(dir, name);
+    bool r = access(p, F_OK) == 0;
+    free(p);
+    return r;
+}
+
+/* A sweep removes the temporaries of writers that are gone (on this host by
+ * their pid, elsewhere by an hour without writes) and keeps those of live
+ * writers: another tool may be writing into the same folder. */
+static void test_sweep_keeps_live_writers(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *sub = tu_path(dir, "sub");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    char *live_path = tu_path(sub, "live.png");
+    pp_outfile live;
+    pp_err e;
+    assert_int_equal(pp_outfile_open(&live, live_path, false, &e), 0);
+    /* the real name gives this host's id: ".live.png.pp-HOST-PID-XXXXXX.tmp" */
+    char host[9] = "";
+    const char *at = strstr(strrchr(live.tmp, '/'), ".pp-");
+    assert_non_null(at);
+    memcpy(host, at + 4, 8);
+    assert_int_equal(at[12], '-');
+    assert_int_equal(strtol(at + 13, NULL, 10), (long)getpid());
+
+    pid_t child = fork(); /* a writer killed mid-way: its temporary stays */
+    assert_true(child >= 0);
+    if (child == 0) {
+        pp_outfile o;
+        _exit(pp_outfile_open(&o, live_path, false, &e) == 0 ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(status, 0);
+    assert_int_equal(tu_count_entries(sub), 2);
+
+    char other[9];
+    snprintf(other, sizeof other, "%08lx", strtoul(host, NULL, 16) ^ 1ul);
+    char name[128];
+    snprintf(name, sizeof name, ".dead.png.pp-%s-%ld-aaaaaa.tmp", host, (long)dead_pid());
+    touch_aged(dir, name, 0);
+    snprintf(name, sizeof name, ".far.png.pp-%s-1-aaaaaa.tmp", other);
+    touch_aged(dir, name, 60);
+    snprintf(name, sizeof name, ".farold.png.pp-%s-1-aaaaaa.tmp", other);
+    touch_aged(dir, name, 7200);
+    snprintf(name, sizeof name, ".mine.png.pp-%s-%ld-aaaaaa.tmp", host, (long)getpid());
+    touch_aged(dir, name, 60);
+    touch_aged(dir, ".legacy.png.pp-aaaaaa.tmp", 60);
+    touch_aged(dir, ".legacyold.png.pp-aaaaaa.tmp", 7200);
+    touch_aged(dir, ".x.pp-y.png.pp-zz.tmp", 60);
+
+    assert_int_equal(pp_sweep_temps(dir), 4); /* the child's, dead, farold, legacyold */
+    assert_int_equal(tu_count_entries(sub), 1);
+    assert_true(access(live.tmp, F_OK) == 0);
+    snprintf(name, sizeof name, ".far.png.pp-%s-1-aaaaaa.tmp", other);
+    assert_true(exists(dir, name));
+    snprintf(name, sizeof name, ".mine.png.pp-%s-%ld-aaaaaa.tmp", host, (long)getpid());
+    assert_true(exists(dir, name));
+    assert_true(exists(dir, ".legacy.png.pp-aaaaaa.tmp"));
+    assert_true(exists(dir, ".x.pp-y.png.pp-zz.tmp"));
+    assert_false(exists(dir, ".legacyold.png.pp-aaaaaa.tmp"));
+
+    fputs("still writing", live.fp);
+    assert_int_equal(pp_outfile_commit(&live, &e), 0);
+    assert_true(access(live_path, F_OK) == 0);
+    snprintf(name, sizeof name, ".far.png.pp-%s-1-aaaaaa.tmp", other);
+    assert_int_equal(pp_remove_temps(dir, "far.png"), 1); /* discard: whoever writes it */
+    assert_false(exists(dir, name));
+    free(live_path);
+    free(sub);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_outfile_abort_leaves_nothing),
         cmocka_unit_test(test_outfile_missing_dir),
         cmocka_unit_test(test_open_input_rules),
+        cmocka_unit_test(test_sweep_keeps_live_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
