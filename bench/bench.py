@@ -55,11 +55,11 @@ SCALING = [int(x) for x in os.environ.get(
 RUN_W3 = not QUICK and os.environ.get("BENCH_W3", "1") != "0"
 
 W1_REPS = 2 if QUICK else 7      # best-of inside one process
-W1_ROUNDS = 1 if QUICK else 3    # alternating rounds (pixpipe, OpenCV, pixpipe, ...)
+W1_ROUNDS = 1 if QUICK else 5    # alternating rounds (pixpipe, OpenCV, pixpipe, ...)
 W2_REPS = 1 if QUICK else 5      # pixpipe and the codec floor
 W2_PEER_REPS = 1 if QUICK else 2 # OpenCV pool and vips
 W2_IM_REPS = 1                   # ImageMagick is an order of magnitude slower
-W2_PAIRS = 1 if QUICK else 6     # codec-floor rounds, each pixpipe, floor, floor, pixpipe
+W2_PAIRS = 1 if QUICK else 8     # codec-floor rounds, each pixpipe, floor, floor, pixpipe
 SCALING_REPS = 1 if QUICK else 2
 W3_REPS = 1
 
