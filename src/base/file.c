@@ -9,8 +9,8 @@
  * the 8-hex-digit hash of the host name, PID the writer's process. Several
  * tools may write into one folder (a batch and a watch, two batches), so a
  * sweep removes only abandoned temporaries: a writer on this host that no
- * longer runs, or a file nobody has written for TEMP_ABANDONED_S (writers on
- * other hosts, names without a writer). */
+ * longer runs (or is a zombie), or a file nobody has written for
+ * TEMP_ABANDONED_S (writers on other hosts, names without a writer). */
 #include "pixpipe/file.h"
 
 #include <ctype.h>
@@ -304,13 +304,30 @@ static bool temp_writer(const char *name, uint32_t *host, long *pid)
     return true;
 }
 
+/* Whether process pid runs no more on this host: gone, or a zombie (killed,
+ * not yet reaped: an orphan waits for init to reap it). */
+static bool process_gone(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')'); /* "pid (comm) S ...", comm may hold ')' */
+    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* Whether nobody writes the temporary `name` at `path` any more. */
 static bool temp_abandoned(const char *path, const char *name, time_t now)
 {
     uint32_t host;
     long pid;
-    if (temp_writer(name, &host, &pid) && host == host_id() && kill((pid_t)pid, 0) != 0 &&
-        errno == ESRCH)
+    if (temp_writer(name, &host, &pid) && host == host_id() && process_gone(pid))
         return true;
     struct stat st;
     return lstat(path, &st) == 0 && now - st.st_mtime >= TEMP_ABANDONED_S;

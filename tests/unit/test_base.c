@@ -1,5 +1,6 @@
 /* Unit tests for src/base: error records, checked arithmetic, atomic files. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,14 @@ static void test_sweep_keeps_live_writers(void **state)
     char name[128];
     snprintf(name, sizeof name, ".dead.png.pp-%s-%ld-aaaaaa.tmp", host, (long)dead_pid());
     touch_aged(dir, name, 0);
+    pid_t zombie = fork(); /* exited, not reaped yet: gone too */
+    assert_true(zombie >= 0);
+    if (zombie == 0)
+        _exit(0);
+    siginfo_t info;
+    assert_int_equal(waitid(P_PID, (id_t)zombie, &info, WEXITED | WNOWAIT), 0);
+    snprintf(name, sizeof name, ".zombie.png.pp-%s-%ld-aaaaaa.tmp", host, (long)zombie);
+    touch_aged(dir, name, 0);
     snprintf(name, sizeof name, ".far.png.pp-%s-1-aaaaaa.tmp", other);
     touch_aged(dir, name, 60);
     snprintf(name, sizeof name, ".farold.png.pp-%s-1-aaaaaa.tmp", other);
@@ -227,7 +236,8 @@ static void test_sweep_keeps_live_writers(void **state)
     touch_aged(dir, ".legacyold.png.pp-aaaaaa.tmp", 7200);
     touch_aged(dir, ".x.pp-y.png.pp-zz.tmp", 60);
 
-    assert_int_equal(pp_sweep_temps(dir), 4); /* the child's, dead, farold, legacyold */
+    assert_int_equal(pp_sweep_temps(dir), 5); /* the child's, dead, zombie, farold, legacyold */
+    assert_int_equal(waitpid(zombie, NULL, 0), zombie);
     assert_int_equal(tu_count_entries(sub), 1);
     assert_true(access(live.tmp, F_OK) == 0);
     snprintf(name, sizeof name, ".far.png.pp-%s-1-aaaaaa.tmp", other);

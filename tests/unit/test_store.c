@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pixpipe/store.h"
@@ -388,10 +389,16 @@ static void test_sink(void **state)
     assert_int_not_equal(access(t1, F_OK), 0);
     assert_int_equal(access(t2, F_OK), 0);
     assert_int_equal(access(want, F_OK), 0); /* the finished output stays */
-    /* sweep removes every temporary under the root */
-    char *t3 = tu_path(root, ".c.png.pp-QWE456.tmp");
+    /* sweep removes the abandoned temporaries under the root: these names
+     * carry no writer, so abandoned means unwritten for an hour */
+    char *t3 = tu_path(root, ".c.png.pp-QWE456.tmp"), *t4 = tu_path(root, ".d.png.pp-RTY789.tmp");
     tu_write_file(t3, "x", 1);
+    tu_write_file(t4, "x", 1);
+    struct timespec old[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, t2, old, 0), 0);
+    assert_int_equal(utimensat(AT_FDCWD, t3, old, 0), 0);
     assert_int_equal(k->ops->sweep(k), 2);
+    assert_int_equal(access(t4, F_OK), 0); /* written a moment ago: maybe live */
     assert_int_not_equal(access(t2, F_OK), 0);
     assert_int_not_equal(access(t3, F_OK), 0);
     assert_int_equal(access(want, F_OK), 0);
@@ -432,6 +439,7 @@ static void test_sink(void **state)
     free(t1);
     free(t2);
     free(t3);
+    free(t4);
     free(dir);
     free(want);
     free(path);
