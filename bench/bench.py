@@ -683,9 +683,10 @@ def workload2(t, corpus_dir, files, px):
                 log("workload 2%s: %-30s %7.2f s  cpu %6.2f s  %6.1f MiB  (others used %.2f cores)"
                     % (key, name, r.wall, r.cpu, mib(r.rss_kb), r.other))
         if "pixpipe batch" in entry["tools"] and "codec floor (libjpeg-turbo)" in entry["tools"]:
-            entry["pairs"] = floor_rounds(tools["pixpipe batch"][0],
-                                          tools["codec floor (libjpeg-turbo)"][0], outd, W2_PAIRS,
-                                          key)
+            fr = floor_rounds(tools["pixpipe batch"][0], tools["codec floor (libjpeg-turbo)"][0],
+                              outd, W2_PAIRS, key)
+            if fr:
+                entry["pairs"], entry["pairs_redone"] = fr
         # Where pixpipe's CPU time goes, one thread (perf, cpu-clock); outputs to tmpfs.
         if "pixpipe batch" in entry["tools"]:
             pd = fresh(os.path.join(outd, "profile"))
@@ -701,24 +702,37 @@ def workload2(t, corpus_dir, files, px):
 def floor_rounds(cmd_p, cmd_f, outd, n, key):
     """The codec-floor ratio, n rounds of pixpipe, floor, floor, pixpipe (ABBA):
     a drift of the machine's speed within a round weighs on both tools alike.
-    Returns each round's (wall ratio, CPU ratio), or None when a run failed."""
-    rounds = []
-    for i in range(n):
+    Other work does not: a round during which other processes used more than
+    QUIET_LOAD cores (in any of its four runs) is done again, at most n times
+    in all, since its ratio then says more about that work than about
+    pixpipe. Returns (each kept round's (wall ratio, CPU ratio), how many
+    rounds were done again), or None when a run failed."""
+    rounds, redone = [], 0
+    while len(rounds) < n:
         wall = {"p": 0.0, "f": 0.0}
         cpu = {"p": 0.0, "f": 0.0}
+        other = 0.0
         for who in ("p", "f", "f", "p"):
             od = fresh(os.path.join(outd, "pairs-" + who))
             r = run([x.replace("{out}", od) for x in (cmd_p if who == "p" else cmd_f)],
                     check=False)
             if r.rc != 0:
-                log("workload 2%s: codec-floor round %d: exit %d" % (key, i + 1, r.rc))
+                log("workload 2%s: codec-floor round %d: exit %d" % (key, len(rounds) + 1, r.rc))
                 return None
             wall[who] += r.wall
             cpu[who] += r.cpu
-        rounds.append((wall["p"] / wall["f"], cpu["p"] / cpu["f"] if cpu["f"] else 0.0))
+            other = max(other, r.other)
+        ratio = wall["p"] / wall["f"]
+        if other > QUIET_LOAD and redone < n:
+            redone += 1
+            log("workload 2%s: codec-floor round %d: %.2f×, but others used %.2f cores: "
+                "done again" % (key, len(rounds) + 1, ratio, other))
+            continue
+        rounds.append((ratio, cpu["p"] / cpu["f"] if cpu["f"] else 0.0))
         log("workload 2%s: codec-floor round %d: pixpipe %.2f s, floor %.2f s (two runs each): "
-            "%.2f×" % (key, i + 1, wall["p"], wall["f"], rounds[-1][0]))
-    return rounds
+            "%.2f× (others used up to %.2f cores)" % (key, len(rounds), wall["p"], wall["f"],
+                                                      ratio, other))
+    return rounds, redone
 
 
 def scaling(t, corpus_dir, files, px):
@@ -938,6 +952,8 @@ def report(path, mach, ver, corpus_info, w1, w2, sc, w3, elapsed, date=None):
             if e.get("pairs"):
                 paired = sorted(w for w, _ in e["pairs"])
                 how = "ABBA rounds"
+                if e.get("pairs_redone"):
+                    how += ", %d more done again for other load" % e["pairs_redone"]
             else:
                 paired = sorted(a / b for a, b in zip(tools["pixpipe batch"]["walls"],
                                                       fl["walls"]))
@@ -1067,8 +1083,11 @@ def report(path, mach, ver, corpus_info, w1, w2, sc, w3, elapsed, date=None):
         "drift of this shared machine's speed within a round weighs on both alike): a round's "
         "ratio is pixpipe's two runs ÷ the floor's two, and the target is the median round, "
         "because one lucky run of either tool moves the ratio of the two best runs by 10-20%%. "
-        "The summary gives every round's ratio and the best-run ratio too."
-        % (corpus_info["n"], QUALITY, W2_REPS, W2_PEER_REPS, W2_IM_REPS, JOBS, W2_PAIRS))
+        "A round during which other processes used more than %.1f core is done again (at most "
+        "as many times as there are rounds; the summary says how many were). "
+        "The summary gives every kept round's ratio and the best-run ratio too."
+        % (corpus_info["n"], QUALITY, W2_REPS, W2_PEER_REPS, W2_IM_REPS, JOBS, W2_PAIRS,
+           QUIET_LOAD))
     add("")
     for key, e in w2.items():
         add("### 2%s: %s" % (key, e["label"]))
