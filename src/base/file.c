@@ -322,12 +322,13 @@ static bool process_gone(long pid)
     return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
-/* Whether nobody writes the temporary `name` at `path` any more. */
-static bool temp_abandoned(const char *path, const char *name, time_t now)
+/* Whether nobody writes the temporary `name` at `path` any more; here is
+ * this host's id. */
+static bool temp_abandoned(const char *path, const char *name, uint32_t here, time_t now)
 {
     uint32_t host;
     long pid;
-    if (temp_writer(name, &host, &pid) && host == host_id() && process_gone(pid))
+    if (temp_writer(name, &host, &pid) && host == here && process_gone(pid))
         return true;
     struct stat st;
     return lstat(path, &st) == 0 && now - st.st_mtime >= TEMP_ABANDONED_S;
@@ -341,6 +342,7 @@ static size_t remove_temps(const char *dir, const char *base, bool abandoned_onl
     if (!d)
         return 0;
     size_t removed = 0, blen = base ? strlen(base) : 0;
+    uint32_t here = abandoned_only ? host_id() : 0;
     time_t now = time(NULL);
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -350,7 +352,7 @@ static size_t remove_temps(const char *dir, const char *base, bool abandoned_onl
         if (base && (strncmp(n + 1, base, blen) != 0 || strncmp(n + 1 + blen, ".pp-", 4) != 0))
             continue;
         char *p = NULL;
-        if (asprintf(&p, "%s/%s", dir, n) >= 0 && (!abandoned_only || temp_abandoned(p, n, now)) &&
+        if (asprintf(&p, "%s/%s", dir, n) >= 0 && (!abandoned_only || temp_abandoned(p, n, here, now)) &&
             unlink(p) == 0)
             removed++;
         free(p);

@@ -2,10 +2,13 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tu_mkdtemp(void)
@@ -60,6 +63,13 @@ void tu_write_file(const char *path, const void *data, size_t len)
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
+}
+
+void tu_age_file(const char *path, long age_s)
+{
+    time_t t = time(NULL) - age_s;
+    struct timespec ts[2] = {{t, 0}, {t, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
 }
 
 uint8_t *tu_read_file(const char *path, size_t *len)

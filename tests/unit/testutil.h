@@ -26,6 +26,10 @@ int tu_count_entries(const char *dir);
 /* Writes bytes to a file; fails the test on error. */
 void tu_write_file(const char *path, const void *data, size_t len);
 
+/* Sets a file's access and modification times to age_s seconds ago; fails
+ * the test on error. */
+void tu_age_file(const char *path, long age_s);
+
 /* Reads a whole file (malloc'd); fails the test on error. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 
